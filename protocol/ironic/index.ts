@@ -1,0 +1,3 @@
+export * from './states';
+export * from './api-version';
+export * from './ramdisk';

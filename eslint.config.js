@@ -53,9 +53,17 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ['child_process', 'node:child_process', 'fs', 'node:fs', 'fs/promises', 'node:fs/promises'].map(
-            (name) => ({ name, message: 'The agent reaches the machine through the Host port only.' }),
-          ),
+          paths: [
+            'child_process',
+            'node:child_process',
+            'fs',
+            'node:fs',
+            'fs/promises',
+            'node:fs/promises',
+          ].map((name) => ({
+            name,
+            message: 'The agent reaches the machine through the Host port only.',
+          })),
         },
       ],
     },

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * The console process's environment, read once and validated: a bad value stops start-up with a
+ * message naming the variable, instead of surfacing later as a confusing runtime failure.
+ */
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a port number' })
+    .int('expected a whole number')
+    .min(0, 'expected a port between 0 and 65535')
+    .max(65535, 'expected a port between 0 and 65535')
+    .default(fallback);
+
+const envSchema = z.object({
+  PORT: port(3000),
+  IRONIC_PORT: port(6385),
+  REDFISH_PORT: port(8000),
+  HOST: z.string().trim().min(1, 'expected a host name or address').default('127.0.0.1'),
+  DATA_DIR: z.string().trim().min(1, 'expected a directory path').default('data'),
+  DEMO_MACHINES: z.coerce
+    .number({ error: 'expected a number of machines' })
+    .int('expected a whole number')
+    .min(0, 'expected 0 or more')
+    .max(500, 'expected at most 500 demo machines')
+    .default(4),
+  SIM_SPEED: z.coerce
+    .number({ error: 'expected a speed factor such as 1 or 20' })
+    .positive('expected a speed factor above 0')
+    .max(10_000, 'expected a speed factor of at most 10000')
+    .default(1),
+  HEARTBEAT_TIMEOUT_S: z.coerce
+    .number({ error: 'expected seconds' })
+    .int('expected whole seconds')
+    .min(5, 'expected at least 5 seconds')
+    .max(3600, 'expected at most 3600 seconds')
+    .default(30),
+});
+
+export type ConsoleEnv = z.infer<typeof envSchema>;
+
+export class EnvError extends Error {
+  override readonly name = 'EnvError';
+}
+
+/** Parses the given environment (empty strings count as unset); throws EnvError naming each bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): ConsoleEnv {
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape).flatMap((key) => {
+      const value = source[key];
+      return value === undefined || value.trim() === '' ? [] : [[key, value]];
+    }),
+  );
+  const result = envSchema.safeParse(present);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const key = String(issue.path[0] ?? '?');
+    return `  ${key}=${JSON.stringify(source[key])}: ${issue.message}`;
+  });
+  throw new EnvError(`Invalid environment:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import next from 'next';
+import type { Logger } from '../../lib';
+import { appRouter } from './router';
+import type { LabContext } from './trpc';
+
+export const TRPC_BASE_PATH = '/api/trpc/';
+
+export interface ConsoleServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One HTTP server for the console: tRPC (queries, mutations and SSE subscriptions) under
+ * /api/trpc, everything else to Next. tRPC runs here rather than in a Next route handler so Next
+ * never bundles the conductor or the simulator: the browser only ever sees the router's type.
+ */
+export async function startConsoleServer(options: {
+  host: string;
+  port: number;
+  dev: boolean;
+  dir: string;
+  lab: LabContext;
+  logger: Logger;
+}): Promise<ConsoleServer> {
+  const { host, port, dev, dir, lab, logger } = options;
+  const server = createServer();
+  const nextApp = next({ dev, dir, hostname: host, port, httpServer: server });
+  await nextApp.prepare();
+  const handleNext = nextApp.getRequestHandler();
+  const handleTrpc = createHTTPHandler({
+    router: appRouter,
+    basePath: TRPC_BASE_PATH,
+    createContext: () => ({ lab }),
+    onError({ error, path }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') {
+        logger.error({ err: error, path }, 'tRPC procedure failed');
+      }
+    },
+  });
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url?.startsWith(TRPC_BASE_PATH)) {
+      handleTrpc(req, res);
+      return;
+    }
+    handleNext(req, res).catch((error: unknown) => {
+      logger.error({ err: error, url: req.url }, 'page request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('Internal Server Error');
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Event streams never end on their own; cut them so close() can finish.
+      server.closeAllConnections();
+      await closed;
+      await nextApp.close();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Conductor } from '../../conductor';
+import { ScaledClock, type Logger } from '../../lib';
+import { Fleet } from '../../simulator';
+import { planDemo, seedDemoMachines } from './demo-machines';
+import type { ConsoleEnv } from './env';
+import { MachineFeed } from './machine-feed';
+import type { LabContext, LabInfo } from './trpc';
+
+/** A mix that shows the console's range: a storage box, an NVMe compute node, a small VM. */
+export const DEMO_PROFILES = ['storage-2u', 'compute-nvme', 'small-vm'] as const;
+
+export type LabEnv = Pick<
+  ConsoleEnv,
+  | 'HOST'
+  | 'IRONIC_PORT'
+  | 'REDFISH_PORT'
+  | 'DATA_DIR'
+  | 'DEMO_MACHINES'
+  | 'SIM_SPEED'
+  | 'HEARTBEAT_TIMEOUT_S'
+>;
+
+/**
+ * The embedded lab `npm start` runs: a conductor, a simulated fleet enrolled into it, and the
+ * feed the console watches. Everything shares one clock, so at SIM_SPEED 20 a boot, a heartbeat
+ * interval and a timeout all shrink together and stay consistent with each other.
+ */
+export class Lab implements LabContext {
+  readonly clock: ScaledClock;
+  readonly conductor: Conductor;
+  /** Set by whoever serves the console, once its address is known. */
+  consoleUrl = '';
+  private fleetInstance: Fleet | undefined;
+  private feedInstance: MachineFeed | undefined;
+
+  constructor(
+    private readonly env: LabEnv,
+    private readonly logger: Logger,
+  ) {
+    this.clock = new ScaledClock(env.SIM_SPEED);
+    this.conductor = new Conductor({
+      dataDir: path.resolve(env.DATA_DIR),
+      listen: { host: env.HOST, port: env.IRONIC_PORT },
+      clock: this.clock,
+      logger: logger.child({ part: 'conductor' }),
+      fastTrack: true,
+      autoDiscovery: true,
+      heartbeatTimeoutS: env.HEARTBEAT_TIMEOUT_S,
+    });
+  }
+
+  get fleet(): Fleet {
+    if (!this.fleetInstance) throw new Error('the lab is not started');
+    return this.fleetInstance;
+  }
+
+  get feed(): MachineFeed {
+    if (!this.feedInstance) throw new Error('the lab is not started');
+    return this.feedInstance;
+  }
+
+  async start(): Promise<void> {
+    await mkdir(path.resolve(this.env.DATA_DIR), { recursive: true });
+    await this.conductor.start();
+    const fleet = new Fleet({
+      apiUrl: this.conductor.apiUrl,
+      clock: this.clock,
+      logger: this.logger.child({ part: 'simulator' }),
+      redfish: { host: this.env.HOST, port: this.env.REDFISH_PORT },
+    });
+    this.fleetInstance = fleet;
+    await fleet.start();
+    this.feedInstance = new MachineFeed({
+      conductor: this.conductor,
+      fleet,
+      logger: this.logger.child({ part: 'feed' }),
+    });
+    this.feedInstance.start();
+    await seedDemoMachines({
+      conductor: this.conductor,
+      fleet,
+      plan: planDemo(this.env.DEMO_MACHINES, DEMO_PROFILES),
+      logger: this.logger.child({ part: 'demo' }),
+    });
+  }
+
+  /** Stops in reverse order; safe to call after a partial start. */
+  async stop(): Promise<void> {
+    this.feedInstance?.stop();
+    const fleet = this.fleetInstance;
+    this.fleetInstance = undefined;
+    this.feedInstance = undefined;
+    try {
+      await fleet?.stop();
+    } finally {
+      await this.conductor.stop();
+    }
+  }
+
+  info(): LabInfo {
+    return {
+      consoleUrl: this.consoleUrl,
+      ironicApiUrl: this.conductor.apiUrl,
+      redfishUrl: this.fleetInstance?.redfishUrl ?? '',
+      simSpeed: this.clock.speed,
+      heartbeatTimeoutS: this.env.HEARTBEAT_TIMEOUT_S,
+      demoMachines: this.env.DEMO_MACHINES,
+    };
+  }
+}

@@ -1,0 +1,112 @@
+import type { Inventory } from '../../protocol';
+import type { MachineSnapshotLike, NodeView } from './lab-ports';
+
+/** The hardware at a glance, from the node's last inspection. */
+export interface InventorySummary {
+  cpus: number | null;
+  cpuModel: string | null;
+  ramMiB: number | null;
+  diskCount: number;
+  diskBytes: number;
+  nicCount: number;
+}
+
+/** One row of the machine list: an Ironic node joined with its simulated machine, if any. */
+export interface MachineRow {
+  uuid: string;
+  name: string;
+  driver: string;
+  provisionState: string;
+  targetProvisionState: string | null;
+  powerState: string | null;
+  maintenance: boolean;
+  lastError: string | null;
+  /** Lab-clock milliseconds of the agent's last heartbeat. */
+  lastHeartbeat: number | null;
+  agentUrl: string | null;
+  agentVersion: string | null;
+  bmc: { address: string; systemId: string | null } | null;
+  inventory: InventorySummary | null;
+  simulated: { id: string; profile: string | null } | null;
+  /** Lab-clock milliseconds of the node's last change. */
+  updatedAt: number | null;
+}
+
+export function summariseInventory(inventory: Inventory | null): InventorySummary | null {
+  if (!inventory) return null;
+  const ramMiB =
+    inventory.memory.physical_mb ??
+    (inventory.memory.total === null ? null : Math.round(inventory.memory.total / 2 ** 20));
+  return {
+    cpus: inventory.cpu.count,
+    cpuModel: inventory.cpu.model_name,
+    ramMiB,
+    diskCount: inventory.disks.length,
+    diskBytes: inventory.disks.reduce((sum, disk) => sum + disk.size, 0),
+    nicCount: inventory.interfaces.length,
+  };
+}
+
+/**
+ * Ironic writes timestamps as ISO strings without a zone (UTC by convention) and sometimes with
+ * microseconds; both must read as the same instant in every browser.
+ */
+export function parseIronicTime(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    return value > 1e11 ? value : value * 1000;
+  }
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  let text = value.trim().replace(' ', 'T');
+  text = text.replace(/(\.\d{3})\d+/, '$1');
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(text)) text += 'Z';
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function bmcOf(node: NodeView): MachineRow['bmc'] {
+  const info = node.driver_info;
+  const address = text(info.redfish_address) ?? text(info.ipmi_address);
+  if (!address) return null;
+  return { address, systemId: text(info.redfish_system_id) };
+}
+
+/** The simulated machine behind a node: by name first, then by the Redfish system id's last segment. */
+export function findMachine<M extends MachineSnapshotLike>(
+  node: NodeView,
+  machines: readonly M[],
+): M | undefined {
+  const byName = node.name ? machines.find((m) => m.name === node.name) : undefined;
+  if (byName) return byName;
+  const systemId = text(node.driver_info.redfish_system_id);
+  const tail = systemId?.split('/').filter(Boolean).pop();
+  return tail ? machines.find((m) => m.id === tail) : undefined;
+}
+
+export function toMachineRow(
+  node: NodeView,
+  inventory: Inventory | null,
+  machine: (MachineSnapshotLike & { profile?: unknown }) | undefined,
+): MachineRow {
+  const internal = node.driver_internal_info;
+  return {
+    uuid: node.uuid,
+    name: node.name ?? node.uuid,
+    driver: node.driver,
+    provisionState: node.provision_state,
+    targetProvisionState: node.target_provision_state,
+    powerState: node.power_state,
+    maintenance: node.maintenance,
+    lastError: node.last_error,
+    lastHeartbeat: parseIronicTime(internal.agent_last_heartbeat),
+    agentUrl: text(internal.agent_url),
+    agentVersion: text(internal.agent_version),
+    bmc: bmcOf(node),
+    inventory: summariseInventory(inventory),
+    simulated: machine ? { id: machine.id, profile: text(machine.profile) } : null,
+    updatedAt: parseIronicTime(node.updated_at ?? node.created_at),
+  };
+}

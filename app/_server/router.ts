@@ -1,0 +1,13 @@
+import { labRouter } from './lab-router';
+import { machinesRouter } from './machines-router';
+import { createCallerFactory, router } from './trpc';
+
+export const appRouter = router({
+  machines: machinesRouter,
+  lab: labRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);
+export type { MachineRow, InventorySummary } from './machine-row';
+export type { LiveMessage } from './machine-feed';

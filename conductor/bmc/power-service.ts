@@ -1,0 +1,137 @@
+import type { Logger } from '../../lib';
+import type { NodeRow } from '../db/schema';
+import { ConductorError, invalidParameter, nodeLocked } from '../nodes/errors';
+import type { NodeService } from '../nodes/node-service';
+import type { ObservedPower, PowerDriver, PowerTarget } from './power-driver';
+
+export const POWER_TARGETS: readonly PowerTarget[] = ['power on', 'power off', 'rebooting'];
+
+const TOKEN_KEYS = ['agent_secret_token', 'agent_url', 'agent_verify_ca'] as const;
+
+/**
+ * Power actions through the node's driver. A change holds the node lock for its whole duration,
+ * shows `target_power_state` meanwhile, and ends with the observed state or `last_error`.
+ */
+export class PowerService {
+  private readonly inflight = new Set<Promise<PowerOutcome>>();
+
+  constructor(
+    private readonly nodes: NodeService,
+    private readonly drivers: ReadonlyMap<string, PowerDriver>,
+    private readonly logger: Logger,
+  ) {}
+
+  driverFor(node: NodeRow): PowerDriver {
+    const driver = this.drivers.get(node.driver);
+    if (!driver) {
+      throw new ConductorError(
+        'InvalidParameterValue',
+        `The ${node.driver} hardware type has no power interface in this conductor yet.`,
+      );
+    }
+    return driver;
+  }
+
+  /** Reads power through the BMC without touching the node. */
+  read(node: NodeRow): Promise<ObservedPower> {
+    const driver = this.driverFor(node);
+    driver.validate(node);
+    return driver.getPowerState(node);
+  }
+
+  /**
+   * Starts a power change: validates and marks `target_power_state` synchronously (so the API can
+   * answer 202), then resolves `done` with the node once the BMC confirms or the action failed.
+   */
+  request(ident: string, target: string): { accepted: NodeRow; done: Promise<PowerOutcome> } {
+    if (!POWER_TARGETS.includes(target as PowerTarget)) {
+      throw invalidParameter(
+        `Invalid power state ${target}; expected one of ${POWER_TARGETS.join(', ')}.`,
+      );
+    }
+    const node = this.nodes.get(ident);
+    const driver = this.driverFor(node);
+    driver.validate(node);
+    const release = this.nodes.locks.tryAcquire(node.uuid, 'power');
+    if (!release) throw nodeLocked(node.uuid, this.nodes.locks.holder(node.uuid) ?? 'conductor');
+    let accepted: NodeRow;
+    try {
+      accepted = this.nodes.update(
+        node.uuid,
+        'power.requested',
+        { targetPowerState: target },
+        { type: 'power.requested', data: { target } },
+      );
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const done = this.apply(accepted, driver, target as PowerTarget).finally(release);
+    this.inflight.add(done);
+    void done.finally(() => this.inflight.delete(done));
+    return { accepted, done };
+  }
+
+  /** A power change by a caller that already holds the node lock (provisioning flows). */
+  async changeLocked(node: NodeRow, target: PowerTarget): Promise<NodeRow> {
+    const driver = this.driverFor(node);
+    driver.validate(node);
+    const marked = this.nodes.update(node.uuid, 'power.requested', { targetPowerState: target });
+    const result = await this.apply(marked, driver, target);
+    if (result.error !== undefined) throw new ConductorError('PowerStateFailure', result.error);
+    return result.node;
+  }
+
+  /** Resolves when no power change started through `request` is still running. */
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private async apply(
+    node: NodeRow,
+    driver: PowerDriver,
+    target: PowerTarget,
+  ): Promise<PowerOutcome> {
+    try {
+      const current = target === 'rebooting' ? null : await driver.getPowerState(node);
+      const observed = current === target ? current : await driver.setPowerState(node, target);
+      const dii = { ...node.driverInternalInfo };
+      // A ramdisk that is switched off or rebooted will look up again and needs a fresh token.
+      if (target !== 'power on' && !dii.agent_secret_token_pregenerated) {
+        for (const key of TOKEN_KEYS) delete dii[key];
+      }
+      this.logger.info({ node: node.uuid, target, observed }, 'power state changed');
+      const changed = this.nodes.update(
+        node.uuid,
+        'power.changed',
+        {
+          powerState: observed,
+          targetPowerState: null,
+          lastError: null,
+          driverInternalInfo: { ...dii, last_power_state_change: this.nodes.now() },
+        },
+        { type: 'power.changed', data: { target, from: node.powerState, to: observed } },
+      );
+      return { node: changed };
+    } catch (err) {
+      const message = `Failed to change power state to '${target}' by '${target === 'rebooting' ? 'reboot' : target}'. Error: ${(err as Error).message}`;
+      this.logger.error(
+        { node: node.uuid, target, err: (err as Error).message },
+        'power change failed',
+      );
+      const failed = this.nodes.update(
+        node.uuid,
+        'power.failed',
+        { targetPowerState: null, lastError: message },
+        { type: 'power.failed', data: { target, error: (err as Error).message } },
+      );
+      return { node: failed, error: message };
+    }
+  }
+}
+
+export interface PowerOutcome {
+  node: NodeRow;
+  /** last_error text when the change failed. */
+  error?: string;
+}

@@ -1,0 +1,216 @@
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { createLogger, systemClock, type Clock, type Logger } from '../lib';
+import { DEFAULT_HEARTBEAT_TIMEOUT_S, IRONIC_DEFAULT_PORT, type Inventory } from '../protocol';
+import { createApiServer } from './api/server';
+import { FakePower } from './bmc/fake-power';
+import type { PowerDriver, PowerTarget } from './bmc/power-driver';
+import { PowerService } from './bmc/power-service';
+import { PowerSync } from './bmc/power-sync';
+import { RedfishDispatchers } from './bmc/redfish-client';
+import { RedfishPower } from './bmc/redfish-power';
+import { openDatabase, type OpenDatabase } from './db/database';
+import { NodeStore } from './db/node-store';
+import { ChangeBus, type NodeChange } from './nodes/change-bus';
+import { NodeLocks } from './nodes/node-locks';
+import { NodeService, type CreateNodeInput } from './nodes/node-service';
+import type { NodeView } from './nodes/node-view';
+import { RamdiskService } from './nodes/ramdisk-service';
+
+export interface ConductorOptions {
+  /** The database file lives here; created if missing. */
+  dataDir: string;
+  /** Default 127.0.0.1:6385; port 0 picks a free port. */
+  listen?: { host?: string; port?: number };
+  /** Base URL for links; defaults to the bound address. */
+  publicUrl?: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** `[deploy] fast_track`; default true in the embedded conductor. */
+  fastTrack?: boolean;
+  /** Enrol unknown machines that post inspection data; default false. */
+  autoDiscovery?: boolean;
+  /** Sent to agents as `heartbeat_timeout`; default 300. */
+  heartbeatTimeoutS?: number;
+  /** `[conductor] sync_power_state_interval`; default 120 s. */
+  powerSyncIntervalMs?: number;
+}
+
+/** One entry of a node's history. */
+export interface NodeEvent {
+  id: number;
+  node_uuid: string;
+  at: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+interface Running {
+  db: OpenDatabase;
+  nodes: NodeService;
+  ramdisk: RamdiskService;
+  power: PowerService;
+  powerSync: PowerSync;
+  dispatchers: RedfishDispatchers;
+  api: FastifyInstance;
+  apiUrl: string;
+}
+
+/**
+ * The embedded Ironic-compatible conductor: node registry, agent endpoints, power through the
+ * BMC, persistence. One process, one SQLite file; a restart on the same dataDir keeps everything.
+ */
+export class Conductor {
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly bus: ChangeBus;
+  private readonly locks = new NodeLocks();
+  private running: Running | null = null;
+
+  constructor(private readonly options: ConductorOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? createLogger({ name: 'conductor' });
+    this.bus = new ChangeBus(this.logger);
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const o = this.options;
+    const db = openDatabase(o.dataDir);
+    let baseUrl = o.publicUrl?.replace(/\/$/, '') ?? '';
+    const nodes = new NodeService({
+      store: new NodeStore(db.db),
+      locks: this.locks,
+      bus: this.bus,
+      clock: this.clock,
+      logger: this.logger,
+      view: () => ({
+        baseUrl,
+        conductorName: hostname(),
+        reservation: (uuid) => (this.locks.isLocked(uuid) ? hostname() : null),
+      }),
+    });
+    const ramdisk = new RamdiskService(
+      nodes,
+      {
+        fastTrack: o.fastTrack ?? true,
+        autoDiscovery: o.autoDiscovery ?? false,
+        heartbeatTimeoutS: o.heartbeatTimeoutS ?? DEFAULT_HEARTBEAT_TIMEOUT_S,
+      },
+      this.logger,
+    );
+    const dispatchers = new RedfishDispatchers();
+    const fake = new FakePower();
+    const drivers = new Map<string, PowerDriver>([
+      ['redfish', new RedfishPower({ clock: this.clock, dispatchers })],
+      ['fake-hardware', fake],
+      ['manual-management', fake],
+    ]);
+    const power = new PowerService(nodes, drivers, this.logger);
+    const powerSync = new PowerSync(
+      nodes,
+      power,
+      this.clock,
+      this.logger,
+      o.powerSyncIntervalMs ?? 120_000,
+    );
+    const api = createApiServer({
+      nodes,
+      ramdisk,
+      power,
+      logger: this.logger,
+      baseUrl: () => baseUrl,
+    });
+    try {
+      await api.listen({
+        host: o.listen?.host ?? '127.0.0.1',
+        port: o.listen?.port ?? IRONIC_DEFAULT_PORT,
+      });
+    } catch (err) {
+      await dispatchers.close();
+      db.close();
+      throw err;
+    }
+    const apiUrl = boundUrl(api.server.address() as AddressInfo);
+    if (!baseUrl) baseUrl = apiUrl;
+    powerSync.start();
+    this.running = { db, nodes, ramdisk, power, powerSync, dispatchers, api, apiUrl };
+    this.logger.info({ apiUrl }, 'conductor started');
+  }
+
+  async stop(): Promise<void> {
+    const r = this.running;
+    if (!r) return;
+    this.running = null;
+    await r.api.close();
+    await r.powerSync.stop();
+    await Promise.all([r.ramdisk.idle(), r.power.idle()]);
+    await r.dispatchers.close();
+    r.db.close();
+    this.logger.info('conductor stopped');
+  }
+
+  get apiUrl(): string {
+    return this.started().apiUrl;
+  }
+
+  listNodes(): NodeView[] {
+    const { nodes } = this.started();
+    return nodes.list().map((r) => nodes.view(r));
+  }
+
+  getNode(ident: string): NodeView | undefined {
+    const { nodes } = this.started();
+    const row = nodes.find(ident);
+    return row ? nodes.view(row) : undefined;
+  }
+
+  /** `provision_state` other than enroll is only for seeding demo labs. */
+  createNode(input: CreateNodeInput): NodeView {
+    const { nodes } = this.started();
+    return nodes.view(nodes.create(input));
+  }
+
+  getInventory(ident: string): Inventory | null {
+    const { nodes } = this.started();
+    const row = nodes.find(ident);
+    if (!row) return null;
+    return (nodes.store.getInventory(row.uuid)?.inventory as Inventory | undefined) ?? null;
+  }
+
+  /** Resolves once the BMC confirms; rejects with the node's last_error when it did not. */
+  async setPowerState(ident: string, target: PowerTarget): Promise<NodeView> {
+    const { nodes, power } = this.started();
+    const outcome = await power.request(ident, target).done;
+    if (outcome.error !== undefined) throw new Error(outcome.error);
+    return nodes.view(outcome.node);
+  }
+
+  eventsFor(ident: string, opts: { afterId?: number; limit?: number } = {}): NodeEvent[] {
+    const { nodes } = this.started();
+    return nodes.events(ident, opts.afterId, opts.limit).map((e) => ({
+      id: e.id,
+      node_uuid: e.nodeUuid,
+      at: e.at,
+      type: e.type,
+      data: e.data,
+    }));
+  }
+
+  onChange(listener: (change: NodeChange) => void): () => void {
+    return this.bus.subscribe(listener);
+  }
+
+  private started(): Running {
+    if (!this.running) throw new Error('the conductor is not started');
+    return this.running;
+  }
+}
+
+function boundUrl(addr: AddressInfo): string {
+  let host = addr.address;
+  if (host === '0.0.0.0') host = '127.0.0.1';
+  else if (host === '::') host = '::1';
+  return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+}

@@ -1,0 +1,7 @@
+// The embedded Ironic-compatible conductor's public surface.
+export { Conductor, type ConductorOptions, type NodeEvent } from './conductor';
+export type { NodeView, PortView } from './nodes/node-view';
+export type { NodeChange } from './nodes/change-bus';
+export type { CreateNodeInput } from './nodes/node-service';
+export type { PowerTarget } from './bmc/power-driver';
+export * from './states';

@@ -1,0 +1,162 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { createLogger, FakeClock, type Logger } from '../../lib';
+import type { Inventory } from '../../protocol';
+import { createApiServer } from '../api/server';
+import { FakePower } from '../bmc/fake-power';
+import type { PowerDriver } from '../bmc/power-driver';
+import { PowerService } from '../bmc/power-service';
+import { RedfishDispatchers } from '../bmc/redfish-client';
+import { RedfishPower } from '../bmc/redfish-power';
+import { openDatabase, type OpenDatabase } from '../db/database';
+import { NodeStore } from '../db/node-store';
+import { ChangeBus, type NodeChange } from '../nodes/change-bus';
+import { NodeLocks } from '../nodes/node-locks';
+import { NodeService } from '../nodes/node-service';
+import { RamdiskService, type RamdiskOptions } from '../nodes/ramdisk-service';
+
+export const BASE_URL = 'http://ironic.test:6385';
+
+export function silentLogger(): Logger {
+  return createLogger({ name: 'test', level: process.env.TEST_LOG ?? 'silent' });
+}
+
+export function tempDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'conductor-test-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface Harness {
+  clock: FakeClock;
+  db: OpenDatabase;
+  nodes: NodeService;
+  ramdisk: RamdiskService;
+  power: PowerService;
+  locks: NodeLocks;
+  dispatchers: RedfishDispatchers;
+  api: FastifyInstance;
+  changes: NodeChange[];
+  close(): Promise<void>;
+}
+
+/** The conductor's services over a temp database, with the API ready for `inject`. */
+export function createHarness(opts: Partial<RamdiskOptions> = {}): Harness {
+  const tmp = tempDir();
+  const clock = new FakeClock();
+  const logger = silentLogger();
+  const db = openDatabase(tmp.dir);
+  const locks = new NodeLocks();
+  const bus = new ChangeBus(logger);
+  const changes: NodeChange[] = [];
+  bus.subscribe((c) => changes.push(c));
+  const nodes = new NodeService({
+    store: new NodeStore(db.db),
+    locks,
+    bus,
+    clock,
+    logger,
+    view: () => ({ baseUrl: BASE_URL, conductorName: 'test-host', reservation: () => null }),
+  });
+  const ramdisk = new RamdiskService(
+    nodes,
+    { fastTrack: true, autoDiscovery: false, heartbeatTimeoutS: 300, ...opts },
+    logger,
+  );
+  const dispatchers = new RedfishDispatchers();
+  const drivers = new Map<string, PowerDriver>([
+    ['redfish', new RedfishPower({ clock, dispatchers })],
+    ['fake-hardware', new FakePower()],
+  ]);
+  const power = new PowerService(nodes, drivers, logger);
+  const api = createApiServer({ nodes, ramdisk, power, logger, baseUrl: () => BASE_URL });
+  return {
+    clock,
+    db,
+    nodes,
+    ramdisk,
+    power,
+    locks,
+    dispatchers,
+    api,
+    changes,
+    async close() {
+      await api.close();
+      await ramdisk.idle();
+      await power.idle();
+      await dispatchers.close();
+      db.close();
+      tmp.remove();
+    },
+  };
+}
+
+/** Ironic's error body, decoded: JSON inside the `error_message` string. */
+export function faultOf(body: string): { faultstring: string; faultcode: string; debuginfo: null } {
+  const outer = JSON.parse(body) as { error_message: string };
+  return JSON.parse(outer.error_message) as {
+    faultstring: string;
+    faultcode: string;
+    debuginfo: null;
+  };
+}
+
+export const V = (version: string) => ({ 'x-openstack-ironic-api-version': version });
+
+export function sampleInventory(macs: string[] = ['52:54:00:12:34:56']): Inventory {
+  return {
+    interfaces: macs.map((mac, i) => ({
+      name: `eth${i}`,
+      mac_address: mac,
+      ipv4_address: `192.0.2.${10 + i}`,
+      ipv6_address: null,
+      has_carrier: true,
+      lldp: null,
+      vendor: '0x8086',
+      product: '0x1572',
+      client_id: null,
+      biosdevname: null,
+      speed_mbps: 10000,
+      pci_address: null,
+      driver: 'i40e',
+    })),
+    cpu: {
+      model_name: 'Xeon',
+      frequency: '2400',
+      count: 16,
+      architecture: 'x86_64',
+      flags: ['vmx'],
+      socket_count: 1,
+    },
+    disks: [
+      {
+        name: '/dev/sda',
+        model: 'disk',
+        size: 480 * 2 ** 30,
+        rotational: false,
+        wwn: null,
+        serial: 'S1',
+        vendor: 'ATA',
+        wwn_with_extension: null,
+        wwn_vendor_extension: null,
+        hctl: '0:0:0:0',
+        by_path: null,
+        logical_sectors: 512,
+        physical_sectors: 4096,
+        tran: 'sata',
+      },
+    ],
+    memory: { total: 64 * 2 ** 30, physical_mb: 65536 },
+    bmc_address: '192.0.2.200',
+    bmc_v6address: null,
+    system_vendor: {
+      product_name: 'Sim',
+      serial_number: 'SN1',
+      manufacturer: 'Lab',
+      firmware: { vendor: 'Lab', version: '1.0', build_date: '2026-01-01' },
+    },
+    boot: { current_boot_mode: 'uefi', pxe_interface: macs[0] ?? null },
+    hostname: 'localhost',
+  };
+}

@@ -50,16 +50,17 @@ export function planDemo(count: number, profiles: readonly string[]): DemoPlan[]
 }
 
 /**
- * Adds the demo machines to the fleet and enrols each one not already known to the conductor.
- * The conductor's database outlives the process, the fleet does not: on a restart the machines
- * are rebuilt with the same ids, so the existing nodes still point at the right BMC systems.
+ * Adds the demo machines to the fleet and enrols each one not already known to the conductor;
+ * returns the nodes the plan wants powered on. The conductor's database outlives the process,
+ * the fleet does not: on a restart the machines are rebuilt with the same ids, so the existing
+ * nodes still point at the right BMC systems.
  */
-export async function seedDemoMachines(options: {
+export function enrollDemoMachines(options: {
   conductor: DemoConductor;
   fleet: DemoFleet;
   plan: readonly DemoPlan[];
   logger: Logger;
-}): Promise<void> {
+}): string[] {
   const { conductor, fleet, logger } = options;
   const toPowerOn: string[] = [];
   for (const item of options.plan) {
@@ -77,12 +78,21 @@ export async function seedDemoMachines(options: {
     if (!existing) logger.info({ node: node.uuid, name: item.name }, 'enrolled demo machine');
     if (item.powerOn) toPowerOn.push(node.uuid);
   }
+  return toPowerOn;
+}
+
+/** Powers nodes on through the conductor (so through their BMCs); failures are logged, not thrown. */
+export async function powerOnNodes(
+  conductor: ConductorPort,
+  uuids: readonly string[],
+  logger: Logger,
+): Promise<void> {
   const results = await Promise.allSettled(
-    toPowerOn.map((uuid) => conductor.setPowerState(uuid, 'power on')),
+    uuids.map((uuid) => conductor.setPowerState(uuid, 'power on')),
   );
   results.forEach((result, i) => {
     if (result.status === 'rejected') {
-      logger.warn({ err: result.reason as unknown, node: toPowerOn[i] }, 'demo power on failed');
+      logger.warn({ err: result.reason as unknown, node: uuids[i] }, 'demo power on failed');
     }
   });
 }

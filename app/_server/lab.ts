@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Conductor } from '../../conductor';
-import { ScaledClock, type Logger } from '../../lib';
+import { ScaledClock, type Clock, type Logger } from '../../lib';
 import { Fleet } from '../../simulator';
-import { planDemo, seedDemoMachines } from './demo-machines';
+import { enrollDemoMachines, planDemo, powerOnNodes } from './demo-machines';
 import type { ConsoleEnv } from './env';
 import { MachineFeed } from './machine-feed';
 import type { LabContext, LabInfo } from './trpc';
@@ -28,18 +28,23 @@ export type LabEnv = Pick<
  * interval and a timeout all shrink together and stay consistent with each other.
  */
 export class Lab implements LabContext {
-  readonly clock: ScaledClock;
+  readonly clock: Clock;
   readonly conductor: Conductor;
+  private readonly logger: Logger;
   /** Set by whoever serves the console, once its address is known. */
   consoleUrl = '';
   private fleetInstance: Fleet | undefined;
   private feedInstance: MachineFeed | undefined;
+  /** The demo's initial power-ons, settled (never rejected) once every BMC has answered. */
+  poweringOn: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly env: LabEnv,
-    private readonly logger: Logger,
+    options: { logger: Logger; clock?: Clock },
   ) {
-    this.clock = new ScaledClock(env.SIM_SPEED);
+    const logger = options.logger;
+    this.logger = logger;
+    this.clock = options.clock ?? new ScaledClock(env.SIM_SPEED);
     this.conductor = new Conductor({
       dataDir: path.resolve(env.DATA_DIR),
       listen: { host: env.HOST, port: env.IRONIC_PORT },
@@ -48,6 +53,8 @@ export class Lab implements LabContext {
       fastTrack: true,
       autoDiscovery: true,
       heartbeatTimeoutS: env.HEARTBEAT_TIMEOUT_S,
+      // Ironic's 120 s default is tuned for real BMCs; a lab's machines change under the user.
+      powerSyncIntervalMs: 30_000,
     });
   }
 
@@ -78,12 +85,15 @@ export class Lab implements LabContext {
       logger: this.logger.child({ part: 'feed' }),
     });
     this.feedInstance.start();
-    await seedDemoMachines({
+    const demoLogger = this.logger.child({ part: 'demo' });
+    const toPowerOn = enrollDemoMachines({
       conductor: this.conductor,
       fleet,
       plan: planDemo(this.env.DEMO_MACHINES, DEMO_PROFILES),
-      logger: this.logger.child({ part: 'demo' }),
+      logger: demoLogger,
     });
+    // The console need not wait for BMCs to answer; the machines come up while it is in use.
+    this.poweringOn = powerOnNodes(this.conductor, toPowerOn, demoLogger);
   }
 
   /** Stops in reverse order; safe to call after a partial start. */
@@ -104,7 +114,7 @@ export class Lab implements LabContext {
       consoleUrl: this.consoleUrl,
       ironicApiUrl: this.conductor.apiUrl,
       redfishUrl: this.fleetInstance?.redfishUrl ?? '',
-      simSpeed: this.clock.speed,
+      simSpeed: this.env.SIM_SPEED,
       heartbeatTimeoutS: this.env.HEARTBEAT_TIMEOUT_S,
       demoMachines: this.env.DEMO_MACHINES,
     };

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const env = parseEnv(process.env);
   if (!dev) await buildIfStale(root, logger);
 
-  const lab = new Lab(env, logger);
+  const lab = new Lab(env, { logger });
   let server: ConsoleServer | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (signal: string) => {

@@ -2,7 +2,7 @@
  * The one place tRPC is initialised: the context every procedure sees, the error shape the
  * browser receives, and the base procedure. Feature routers import only what is exported here.
  */
-import { initTRPC } from '@trpc/server';
+import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Clock } from '../../lib';
 import type { ConductorPort, FleetPort } from './lab-ports';
@@ -38,20 +38,40 @@ const t = initTRPC.context<Context>().create({
   },
   errorFormatter({ shape, error }) {
     const cause = error.cause;
-    if (error.code === 'BAD_REQUEST' && cause instanceof z.ZodError) {
-      return {
-        ...shape,
-        message: `Invalid input: ${z.prettifyError(cause)}`,
-        data: {
-          ...shape.data,
-          issues: cause.issues.map(({ path, message }) => ({ path, message })),
-        },
-      };
-    }
-    return { ...shape, data: { ...shape.data, issues: null } };
+    const issues =
+      cause instanceof z.ZodError
+        ? cause.issues.map(({ path, message }) => ({ path: path.map(String), message }))
+        : null;
+    return { ...shape, data: { ...shape.data, issues } };
   },
 });
 
+/**
+ * tRPC reports bad input with zod's raw issue dump as the message; operators (and the tests that
+ * call procedures in-process) get one readable line per problem instead.
+ */
+const readableInputErrors = t.middleware(async function readableInputErrors({ next }) {
+  const result = await next();
+  if (
+    !result.ok &&
+    result.error.code === 'BAD_REQUEST' &&
+    result.error.cause instanceof z.ZodError
+  ) {
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `Invalid input: ${describeIssues(result.error.cause)}`,
+      cause: result.error.cause,
+    });
+  }
+  return result;
+});
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.map(String).join('.') || 'input'}: ${issue.message}`)
+    .join('; ');
+}
+
 export const router = t.router;
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(readableInputErrors);
 export const createCallerFactory = t.createCallerFactory;

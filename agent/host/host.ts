@@ -58,7 +58,8 @@ export interface BlockDevice {
   close(): Promise<void>;
 }
 
-export type HostErrorCode = 'ENOENT' | 'ENOTDIR' | 'EINVAL' | 'EIO' | 'EACCES' | 'ETIMEDOUT' | 'EOTHER';
+export type HostErrorCode =
+  'ENOENT' | 'ENOTDIR' | 'EINVAL' | 'EIO' | 'EACCES' | 'ETIMEDOUT' | 'EOTHER';
 
 export class HostError extends Error {
   readonly code: HostErrorCode;

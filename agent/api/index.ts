@@ -1,0 +1,2 @@
+export { type ApiServerOptions, buildApiServer } from './api-server';
+export { httpFault } from './faults';

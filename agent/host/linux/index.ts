@@ -1,0 +1,1 @@
+export { LinuxHost, type LinuxHostOptions } from './linux-host';

@@ -1,0 +1,3 @@
+export { type AgentLogger, createAgentLogger } from './agent-logger';
+export { type LogRecord, LogRing } from './log-ring';
+export { redactUrl } from './redact-url';

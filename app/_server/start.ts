@@ -17,6 +17,9 @@ const logger = createLogger({ name: 'console' });
 
 async function main(): Promise<void> {
   const env = parseEnv(process.env);
+  // Next and React pick their production or development builds from NODE_ENV.
+  if (!process.env.NODE_ENV)
+    Object.assign(process.env, { NODE_ENV: dev ? 'development' : 'production' });
   if (!dev) await buildIfStale(root, logger);
 
   const lab = new Lab(env, { logger });

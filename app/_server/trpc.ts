@@ -42,7 +42,9 @@ const t = initTRPC.context<Context>().create({
       cause instanceof z.ZodError
         ? cause.issues.map(({ path, message }) => ({ path: path.map(String), message }))
         : null;
-    return { ...shape, data: { ...shape.data, issues } };
+    // Stacks stay in the server log; the browser gets the code, the message and the bad fields.
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, data: { ...data, issues } };
   },
 });
 

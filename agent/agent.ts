@@ -350,7 +350,7 @@ export class Agent {
     const inventory = this.cachedInventory!;
     const data: InspectionData = {
       inventory,
-      boot_interface: this.config.bootif,
+      boot_interface: inventory.boot.pxe_interface,
       configuration: { collectors: ['default'], managers: [] },
       error: null,
     };

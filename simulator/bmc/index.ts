@@ -1,0 +1,2 @@
+export type { MachineDirectory } from './directory';
+export { createRedfishApp, type RedfishAppOptions } from './redfish';

@@ -1,0 +1,101 @@
+import type { Logger } from '../../lib';
+import type { AgentStatus, OsHandle, RamdiskBoot, RamdiskLauncher } from '../machine';
+import { FakeOs } from '../fake-os';
+import type { Clock } from '../../lib';
+import type { AgentFactory, SimAgentState } from './agent-contract';
+import { ramdiskCmdline } from './kernel-cmdline';
+import { serialLogger } from './serial-log';
+
+export interface AgentLauncherOptions {
+  apiUrl: string;
+  clock: Clock;
+  createAgent: AgentFactory;
+  logger?: Logger;
+  /** Level of the agent's own log on the serial console. */
+  agentLogLevel?: string;
+}
+
+const STATUS: Record<SimAgentState, AgentStatus> = {
+  starting: 'booting',
+  'looking-up': 'looking-up',
+  running: 'running',
+  stopped: 'off',
+  failed: 'failed',
+};
+
+/**
+ * What a network or media boot loads: the real agent on a fake OS built from the machine, with
+ * the kernel command line Ironic would give it. Its log and its lookup/heartbeat events go to
+ * the serial console; its state becomes the machine's agent status.
+ */
+export function createAgentLauncher(options: AgentLauncherOptions): RamdiskLauncher {
+  return async (boot: RamdiskBoot): Promise<OsHandle> => {
+    const { machine } = boot;
+    const cmdline = ramdiskCmdline({
+      apiUrl: options.apiUrl,
+      bootNic: boot.nic,
+      ...(boot.device === 'Cd' || boot.device === 'Usb' ? { bootMethod: 'vmedia' as const } : {}),
+    });
+    const os = new FakeOs({
+      machine,
+      clock: options.clock,
+      cmdline,
+      hostname: hostnameOf(machine.spec.name),
+    });
+    const logger = serialLogger(machine, boot.console, options.agentLogLevel ?? 'info');
+    const agent = await options.createAgent(os, { argv: [], logger });
+    if (boot.signal.aborted) {
+      await agent.stop();
+      throw new Error('power lost while the ramdisk started');
+    }
+    const unsubscribe = [
+      agent.on('state', (event) => boot.report(STATUS[event.state])),
+      agent.on('lookup', (event) => {
+        if (event.ok)
+          boot.console(
+            `[${machine.kernelTime()}] ironic-python-agent: lookup succeeded, node ${event.nodeUuid ?? '?'}`,
+          );
+        else
+          boot.console(
+            `[${machine.kernelTime()}] ironic-python-agent: lookup failed: ${event.error ?? 'unknown error'}`,
+          );
+      }),
+      agent.on('heartbeat', (event) => {
+        if (event.ok) boot.console(`[${machine.kernelTime()}] ironic-python-agent: heartbeat sent`);
+        else
+          boot.console(
+            `[${machine.kernelTime()}] ironic-python-agent: heartbeat failed: ${event.error ?? 'unknown error'}`,
+          );
+      }),
+    ];
+    boot.report('booting');
+    agent.start().catch((error: unknown) => {
+      boot.console(
+        `ironic-python-agent: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      boot.report('failed');
+    });
+    let stopped = false;
+    return {
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        for (const off of unsubscribe) off();
+        try {
+          await agent.stop();
+        } catch (error) {
+          options.logger?.warn({ machine: machine.id, err: error }, 'agent stop failed');
+        }
+      },
+    };
+  };
+}
+
+/** DHCP-style host name from the machine name. */
+function hostnameOf(name: string): string {
+  const clean = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return clean || 'localhost';
+}

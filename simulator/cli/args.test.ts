@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { parseSimArgs } from './args';
+
+describe('parseSimArgs', () => {
+  it('reads the documented flags', () => {
+    const args = parseSimArgs([
+      '--machines',
+      '3',
+      '--profile',
+      'mix',
+      '--api-url',
+      'http://ironic:6385',
+      '--redfish-port',
+      '0',
+      '--speed',
+      '20',
+      '--power-on',
+    ]);
+    expect(args).toMatchObject({
+      machines: 3,
+      apiUrl: 'http://ironic:6385',
+      redfishPort: 0,
+      speed: 20,
+      powerOn: true,
+    });
+    expect(args.profiles).toEqual(['storage-2u', 'compute-nvme', 'small-vm']);
+  });
+
+  it('rejects bad values with a message naming the flag', () => {
+    expect(() => parseSimArgs(['--machines', '-1'])).toThrow(/--machines/);
+    expect(() => parseSimArgs(['--profile', 'mainframe'])).toThrow(/unknown profile "mainframe"/);
+    expect(() => parseSimArgs(['--speed', '0'])).toThrow(/--speed/);
+    expect(() => parseSimArgs(['--redfish-port', '70000'])).toThrow(/--redfish-port/);
+    expect(() => parseSimArgs(['--bogus'])).toThrow();
+  });
+});

@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { PROFILES } from '../profiles';
+
+export interface SimArgs {
+  machines: number;
+  profiles: string[];
+  apiUrl: string;
+  redfishHost: string;
+  redfishPort: number;
+  speed: number;
+  powerOn: boolean;
+  namePrefix: string;
+  logLevel: string;
+}
+
+export const USAGE = `usage: npm run sim -- [options]
+  --machines N         machines to simulate (default 1)
+  --profile P          ${PROFILES.map((p) => p.name).join(' | ')} | mix (default small-vm);
+                       a comma-separated list is used round-robin
+  --api-url URL        Ironic API the agents talk to (default http://127.0.0.1:6385)
+  --redfish-host H     address of the Redfish service (default 127.0.0.1)
+  --redfish-port N     port of the Redfish service (default 8000; 0 = any free port)
+  --speed X            simulated time runs X times faster than real time (default 1)
+  --power-on           power every machine on at start
+  --name-prefix S      machine names are S-001, S-002, … (default: the profile name)
+  --log-level L        fatal | error | warn | info | debug (default info; logs go to stderr)`;
+
+/** Parses and validates the command line; throws with a message fit for the user. */
+export function parseSimArgs(argv: readonly string[]): SimArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      machines: { type: 'string', default: '1' },
+      profile: { type: 'string', default: 'small-vm' },
+      'api-url': { type: 'string', default: 'http://127.0.0.1:6385' },
+      'redfish-host': { type: 'string', default: '127.0.0.1' },
+      'redfish-port': { type: 'string', default: '8000' },
+      speed: { type: 'string', default: '1' },
+      'power-on': { type: 'boolean', default: false },
+      'name-prefix': { type: 'string', default: '' },
+      'log-level': { type: 'string', default: 'info' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) throw new Error(USAGE);
+  const machines = Number(values.machines);
+  if (!Number.isInteger(machines) || machines < 0 || machines > 100_000) {
+    throw new Error(`--machines must be an integer from 0 to 100000, got "${values.machines}"`);
+  }
+  const port = Number(values['redfish-port']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`--redfish-port must be a port number, got "${values['redfish-port']}"`);
+  }
+  const speed = Number(values.speed);
+  if (!(speed > 0) || !Number.isFinite(speed))
+    throw new Error(`--speed must be > 0, got "${values.speed}"`);
+  const profiles =
+    values.profile === 'mix'
+      ? PROFILES.map((p) => p.name)
+      : values.profile.split(',').map((p) => p.trim());
+  for (const name of profiles) {
+    if (!PROFILES.some((p) => p.name === name)) {
+      throw new Error(
+        `unknown profile "${name}" (known: ${PROFILES.map((p) => p.name).join(', ')}, mix)`,
+      );
+    }
+  }
+  try {
+    new URL(values['api-url']);
+  } catch {
+    throw new Error(`--api-url must be a URL, got "${values['api-url']}"`);
+  }
+  return {
+    machines,
+    profiles,
+    apiUrl: values['api-url'],
+    redfishHost: values['redfish-host'],
+    redfishPort: port,
+    speed,
+    powerOn: values['power-on'],
+    namePrefix: values['name-prefix'],
+    logLevel: values['log-level'],
+  };
+}

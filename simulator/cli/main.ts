@@ -1,0 +1,78 @@
+import { ScaledClock, createLogger } from '../../lib';
+import { Fleet } from '../fleet';
+import { type SimArgs, parseSimArgs } from './args';
+
+/**
+ * `npm run sim`: a fleet against any Ironic-compatible API. Prints one JSON document with each
+ * machine's BMC address, credentials and MACs on stdout (logs go to stderr), and runs until
+ * SIGINT/SIGTERM, when every agent is stopped and the BMC service closed.
+ */
+async function main(argv: readonly string[]): Promise<number> {
+  let args: SimArgs;
+  try {
+    args = parseSimArgs(argv);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
+  const logger = createLogger({
+    name: 'simulator',
+    level: args.logLevel,
+    destination: process.stderr,
+  });
+  const clock = new ScaledClock(args.speed);
+  const fleet = new Fleet({
+    apiUrl: args.apiUrl,
+    clock,
+    logger,
+    redfish: { host: args.redfishHost, port: args.redfishPort },
+  });
+  await fleet.start();
+  for (let i = 0; i < args.machines; i++) {
+    const profile = args.profiles[i % args.profiles.length]!;
+    const prefix = args.namePrefix || profile;
+    const name = `${prefix}-${String(i + 1).padStart(3, '0')}`;
+    fleet.addMachine({ profile, name, id: name, powerOn: args.powerOn });
+  }
+  const doc = {
+    redfish: fleet.redfishUrl,
+    apiUrl: args.apiUrl,
+    speed: args.speed,
+    machines: fleet.list().map((m) => {
+      const enrol = fleet.enrollment(m.id);
+      return {
+        id: m.id,
+        name: m.name,
+        profile: m.profile,
+        macs: m.macs,
+        bmc: {
+          address: enrol.driver_info.redfish_address,
+          systemId: enrol.driver_info.redfish_system_id,
+          username: enrol.driver_info.redfish_username,
+          password: enrol.driver_info.redfish_password,
+        },
+        enrollment: enrol,
+      };
+    }),
+  };
+  process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+
+  await new Promise<void>((resolve) => {
+    const done = () => resolve();
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  logger.info('stopping the fleet');
+  await fleet.stop();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `simulator failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

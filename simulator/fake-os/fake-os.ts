@@ -1,0 +1,134 @@
+import { posix } from 'node:path';
+import type { BlockDevice, CommandOutput, Host, RunOptions } from '../../agent/host';
+import { HostError } from '../../agent/host';
+import type { Clock } from '../../lib';
+import type { Machine } from '../machine';
+import { SimulatedBlockDevice } from './block-device';
+import { dmidecode } from './dmi';
+import { type BootContext, buildFilesystem } from './filesystem';
+import { ip } from './commands/ip';
+import { ipmitool } from './commands/ipmitool';
+import { lsblk } from './commands/lsblk';
+import { lscpu } from './commands/lscpu';
+import {
+  blockdev,
+  falseCommand,
+  hostname,
+  modprobe,
+  poweroff,
+  reboot,
+  sync,
+  systemctl,
+  trueCommand,
+  udevadm,
+} from './commands/system';
+import type { CommandHandler } from './commands/types';
+import type { Vfs } from './vfs';
+
+export interface FakeOsOptions extends Partial<BootContext> {
+  machine: Machine;
+  clock: Clock;
+  /** Extra or replacement programs, by name (for tests and hardware-manager development). */
+  programs?: Record<string, CommandHandler>;
+}
+
+const PROGRAMS: Record<string, CommandHandler> = {
+  lsblk,
+  lscpu,
+  ip,
+  ipmitool,
+  dmidecode: ({ machine }, args) => dmidecode(machine, args),
+  udevadm,
+  hostname,
+  poweroff,
+  reboot,
+  systemctl,
+  sync,
+  true: trueCommand,
+  false: falseCommand,
+  modprobe,
+  blockdev,
+};
+
+/**
+ * The ramdisk's OS as the agent sees it through its Host port: programs answer like the real
+ * tools would on this machine, /proc and /sys read back the model, block devices are the
+ * machine's sparse disks. Programs a minimal ramdisk would not carry reject with ENOENT.
+ */
+export class FakeOs implements Host {
+  readonly clock: Clock;
+  readonly vfs: Vfs;
+  private readonly machine: Machine;
+  private readonly programs: Record<string, CommandHandler>;
+
+  constructor(options: FakeOsOptions) {
+    this.machine = options.machine;
+    this.clock = options.clock;
+    this.programs = { ...PROGRAMS, ...options.programs };
+    this.vfs = buildFilesystem(options.machine, {
+      cmdline: options.cmdline ?? 'BOOT_IMAGE=/vmlinuz console=ttyS0,115200n8',
+      hostname: options.hostname ?? options.machine.spec.name,
+      agentConfig: options.agentConfig ?? '[DEFAULT]\n',
+    });
+  }
+
+  async run(
+    command: string,
+    args: readonly string[],
+    options?: RunOptions,
+  ): Promise<CommandOutput> {
+    if (options?.signal?.aborted) throw abortError(options.signal);
+    const handler = Object.hasOwn(this.programs, posix.basename(command))
+      ? this.programs[posix.basename(command)]
+      : undefined;
+    if (!handler || (command.includes('/') && !command.startsWith('/'))) {
+      throw new HostError('ENOENT', `${command}: command not found`, command);
+    }
+    await Promise.resolve();
+    return handler({ machine: this.machine, vfs: this.vfs, clock: this.clock, options }, args);
+  }
+
+  async readFile(path: string): Promise<string> {
+    await Promise.resolve();
+    return this.vfs.readFile(path);
+  }
+
+  async writeFile(path: string, data: string | Uint8Array): Promise<void> {
+    await Promise.resolve();
+    this.vfs.writeFile(path, typeof data === 'string' ? data : Buffer.from(data).toString('utf8'));
+  }
+
+  async listDir(path: string): Promise<string[]> {
+    await Promise.resolve();
+    return this.vfs.listDir(path);
+  }
+
+  async readLink(path: string): Promise<string> {
+    await Promise.resolve();
+    return this.vfs.readLink(path);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    await Promise.resolve();
+    return this.vfs.exists(path);
+  }
+
+  async openBlockDevice(path: string, mode: 'r' | 'rw'): Promise<BlockDevice> {
+    await Promise.resolve();
+    const real = this.vfs.realPath(path);
+    const disk = this.machine.disks.find((d) => real === `/dev/${d.spec.name}`);
+    if (!disk) {
+      if (real === undefined)
+        throw new HostError('ENOENT', `${path}: No such file or directory`, path);
+      throw new HostError('EINVAL', `${path}: not a block device`, path);
+    }
+    return new SimulatedBlockDevice(path, this.machine, disk, this.clock, mode === 'rw');
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error
+    ? reason
+    : new DOMException('The operation was aborted', 'AbortError');
+}

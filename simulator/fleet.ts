@@ -1,0 +1,280 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { type Clock, type Logger, systemClock } from '../lib';
+import { createRedfishApp } from './bmc';
+import { type AgentFactory, createAgentLauncher } from './boot';
+import { realAgentFactory } from './boot/real-agent';
+import { MacAllocator, Machine } from './machine';
+import { buildMachineSpec, findProfile, PROFILES } from './profiles';
+import { type MachineSnapshot, snapshotOf } from './snapshot';
+
+export interface FleetOptions {
+  /** The Ironic API the agents look up and heartbeat against. */
+  apiUrl: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** The shared Redfish service; default 127.0.0.1:8000, port 0 = ephemeral. */
+  redfish?: { host?: string; port?: number };
+  /** Builds the agent a network boot loads; defaults to the real agent. */
+  agentFactory?: AgentFactory;
+  /** Mixed into BMC passwords, so a fleet rebuilt with the same ids and secret keeps them. */
+  bmcSecret?: string;
+  /** Level of the agents' logs on the serial consoles. */
+  agentLogLevel?: string;
+}
+
+export interface AddMachineOptions {
+  profile: string;
+  name?: string;
+  id?: string;
+  powerOn?: boolean;
+  bootDevice?: 'Pxe' | 'Hdd';
+  /** BMC credentials; derived from the id and the fleet secret when omitted. */
+  bmcUsername?: string;
+  bmcPassword?: string;
+}
+
+export interface Enrollment {
+  name: string;
+  driver: 'redfish';
+  driver_info: {
+    redfish_address: string;
+    redfish_system_id: string;
+    redfish_username: string;
+    redfish_password: string;
+    redfish_verify_ca: false;
+  };
+  properties: Record<string, unknown>;
+  ports: { address: string }[];
+}
+
+export interface SerialView {
+  tail(): string;
+  subscribe(listener: (chunk: string) => void): () => void;
+}
+
+/**
+ * A fleet of simulated machines behind one Redfish service, like sushy-tools' emulator: each
+ * machine is a System with its own BMC credentials. Network boots start the real agent on a
+ * fake OS against `apiUrl`.
+ */
+export class Fleet {
+  private readonly options: FleetOptions;
+  private readonly clock: Clock;
+  private readonly logger: Logger | undefined;
+  private readonly machines = new Map<string, Machine>();
+  private readonly unsubscribes = new Map<string, () => void>();
+  private readonly listeners = new Set<(machine: MachineSnapshot) => void>();
+  private readonly macs = new MacAllocator();
+  private readonly app: FastifyInstance;
+  private boundUrl: string | undefined;
+  private started = false;
+  private nextIndex = 0;
+
+  constructor(options: FleetOptions) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger;
+    this.app = createRedfishApp({
+      directory: { get: (id) => this.machines.get(id), list: () => this.machines.values() },
+      ...(options.logger ? { logger: options.logger.child({ part: 'redfish' }) } : {}),
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    const host = this.options.redfish?.host ?? '127.0.0.1';
+    const port = this.options.redfish?.port ?? 8000;
+    await this.app.listen({ host, port });
+    const address = this.app.server.address();
+    const boundPort = typeof address === 'object' && address ? address.port : port;
+    this.boundUrl = `http://${urlHost(host)}:${boundPort}`;
+    this.started = true;
+    this.logger?.info({ redfish: this.boundUrl, machines: this.machines.size }, 'fleet started');
+  }
+
+  /** Pulls every plug (agents stop) and closes the BMC service. */
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.machines.values()].map((machine) => machine.powerOff().catch(() => false)),
+    );
+    if (this.started) {
+      this.started = false;
+      await this.app.close();
+    }
+  }
+
+  /** The Redfish service's base URL (known after start when the port is ephemeral). */
+  get redfishUrl(): string {
+    if (this.boundUrl) return this.boundUrl;
+    const host = this.options.redfish?.host ?? '127.0.0.1';
+    return `http://${urlHost(host)}:${this.options.redfish?.port ?? 8000}`;
+  }
+
+  /** The in-process Redfish app, for `inject` in tests. */
+  get redfishApp(): FastifyInstance {
+    return this.app;
+  }
+
+  addMachine(options: AddMachineOptions): MachineSnapshot {
+    const profile = findProfile(options.profile);
+    if (!profile) {
+      throw new RangeError(
+        `unknown profile "${options.profile}" (known: ${PROFILES.map((p) => p.name).join(', ')})`,
+      );
+    }
+    const id = options.id ?? randomUUID();
+    if (this.machines.has(id)) throw new RangeError(`machine "${id}" already exists`);
+    if (!/^[A-Za-z0-9._~-]+$/.test(id)) {
+      throw new RangeError(`machine id "${id}" must be URL-safe (letters, digits, . _ ~ -)`);
+    }
+    const index = this.nextIndex++;
+    const name = options.name ?? `${profile.name}-${String(index + 1).padStart(3, '0')}`;
+    const spec = buildMachineSpec(profile, {
+      id,
+      name,
+      mac: (port) => this.macs.allocate(`${id}/${port}`),
+      provisioningIpv4: provisioningAddress(index),
+      bmc: {
+        username: options.bmcUsername ?? 'admin',
+        password: options.bmcPassword ?? this.derivePassword(id),
+        ipv4: bmcAddress(this.options.redfish?.host ?? '127.0.0.1'),
+      },
+    });
+    const machine = new Machine({
+      spec,
+      clock: this.clock,
+      launcher: createAgentLauncher({
+        apiUrl: this.options.apiUrl,
+        clock: this.clock,
+        createAgent: this.options.agentFactory ?? realAgentFactory,
+        ...(this.logger ? { logger: this.logger } : {}),
+        ...(this.options.agentLogLevel ? { agentLogLevel: this.options.agentLogLevel } : {}),
+      }),
+    });
+    machine.setBootOverride({ target: options.bootDevice ?? 'Pxe', enabled: 'Continuous' });
+    this.machines.set(id, machine);
+    this.unsubscribes.set(
+      id,
+      machine.onChange((m) => this.emit(m)),
+    );
+    if (options.powerOn) machine.powerOn();
+    this.emit(machine);
+    return snapshotOf(machine, this.redfishUrl);
+  }
+
+  async removeMachine(id: string): Promise<void> {
+    const machine = this.machines.get(id);
+    if (!machine) return;
+    this.unsubscribes.get(id)?.();
+    this.unsubscribes.delete(id);
+    this.machines.delete(id);
+    await machine.dispose();
+    for (const nic of machine.spec.nics) this.macs.release(nic.mac);
+    this.macs.release(machine.spec.bmc.mac);
+  }
+
+  list(): MachineSnapshot[] {
+    return [...this.machines.values()].map((m) => snapshotOf(m, this.redfishUrl));
+  }
+
+  get(id: string): MachineSnapshot | undefined {
+    const machine = this.machines.get(id);
+    return machine ? snapshotOf(machine, this.redfishUrl) : undefined;
+  }
+
+  /** The model behind a machine, for fault injection and tests. */
+  machine(id: string): Machine | undefined {
+    return this.machines.get(id);
+  }
+
+  async powerOn(id: string): Promise<void> {
+    this.require(id).powerOn();
+    await Promise.resolve();
+  }
+
+  async powerOff(id: string): Promise<void> {
+    await this.require(id).powerOff();
+  }
+
+  /** What `baremetal node create` + `port create` need to enrol the machine with Redfish. */
+  enrollment(id: string): Enrollment {
+    const machine = this.require(id);
+    const { spec } = machine;
+    const largest = Math.max(0, ...spec.disks.map((d) => d.sizeBytes));
+    return {
+      name: spec.name,
+      driver: 'redfish',
+      driver_info: {
+        redfish_address: this.redfishUrl,
+        redfish_system_id: `/redfish/v1/Systems/${encodeURIComponent(id)}`,
+        redfish_username: spec.bmc.username,
+        redfish_password: spec.bmc.password,
+        redfish_verify_ca: false,
+      },
+      properties: {
+        cpus: machine.cpus,
+        memory_mb: spec.memoryMiB,
+        // Ironic's convention: the root disk's size in GiB, less one for partitioning slack.
+        local_gb: Math.max(0, Math.floor(largest / 1024 ** 3) - 1),
+        cpu_arch: spec.cpu.architecture,
+        capabilities: `boot_mode:${machine.bootMode === 'UEFI' ? 'uefi' : 'bios'}`,
+      },
+      ports: spec.nics.filter((nic) => nic.connected).map((nic) => ({ address: nic.mac })),
+    };
+  }
+
+  serial(id: string): SerialView {
+    const console = this.require(id).serial;
+    return {
+      tail: () => console.tail(),
+      subscribe: (listener) => console.subscribe(listener),
+    };
+  }
+
+  onChange(listener: (machine: MachineSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(machine: Machine): void {
+    if (this.listeners.size === 0) return;
+    const snapshot = snapshotOf(machine, this.redfishUrl);
+    for (const listener of this.listeners) {
+      try {
+        listener(snapshot);
+      } catch (error) {
+        this.logger?.warn({ err: error }, 'fleet change listener failed');
+      }
+    }
+  }
+
+  private require(id: string): Machine {
+    const machine = this.machines.get(id);
+    if (!machine) throw new RangeError(`no machine "${id}"`);
+    return machine;
+  }
+
+  private derivePassword(id: string): string {
+    const secret = this.options.bmcSecret ?? 'baremetal-lab';
+    return createHash('sha256').update(`${secret}\0${id}`).digest('base64url').slice(0, 16);
+  }
+}
+
+/** 10.x.y.z addresses on the provisioning network, skipping network and broadcast addresses. */
+function provisioningAddress(index: number): string {
+  const n = 16 + index;
+  const host = (n % 254) + 1;
+  const rest = Math.floor(n / 254);
+  return `10.${(rest >> 8) & 0xff}.${rest & 0xff}.${host}`;
+}
+
+function bmcAddress(host: string): string {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(host) && host !== '0.0.0.0' ? host : '127.0.0.1';
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,13 @@
+// The simulator's public surface: the fleet, its snapshots and the machine types.
+export {
+  Fleet,
+  type AddMachineOptions,
+  type Enrollment,
+  type FleetOptions,
+  type SerialView,
+} from './fleet';
+export { type MachineSnapshot } from './snapshot';
+export { PROFILES, findProfile, type MachineProfile } from './profiles';
+export type { AgentFactory, SimAgent, SimAgentState } from './boot';
+export { FakeOs, type FakeOsOptions } from './fake-os';
+export { Machine, type MachineFaults } from './machine';

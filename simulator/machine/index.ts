@@ -1,0 +1,23 @@
+export {
+  Machine,
+  type AgentStatus,
+  type BootDevice,
+  type BootOverride,
+  type BootOverrideEnabled,
+  type MachineDisk,
+  type MachineListener,
+  type MachineOptions,
+  type MediaDevice,
+  type OsHandle,
+  type PowerPhase,
+  type RamdiskBoot,
+  type RamdiskLauncher,
+  type RunningOs,
+  type VirtualMediaSlot,
+} from './machine';
+export { type MachineFaults, noFaults } from './faults';
+export { MacAllocator } from './mac-allocator';
+export { NamedTimers } from './named-timers';
+export { SerialConsole, type SerialListener } from './serial-console';
+export { SparseDisk, CHUNK_SIZE, type SparseDiskStats } from './sparse-disk';
+export * from './types';

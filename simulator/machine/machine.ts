@@ -1,0 +1,556 @@
+import type { Clock } from '../../lib';
+import { type MachineFaults, noFaults } from './faults';
+import { NamedTimers } from './named-timers';
+import { SerialConsole } from './serial-console';
+import { SparseDisk } from './sparse-disk';
+import type { BootMode, DiskSpec, MachineSpec, NicSpec } from './types';
+import { cpuCount } from './types';
+
+/**
+ * One simulated machine: power, firmware, boot selection and what runs after. The state machine
+ * (README.md beside this file):
+ *
+ *   off ──power on──▶ firmware ──POST done──▶ booting ──kernel up──▶ running
+ *    ▲                   │                      │                     │
+ *    └──── power off (any phase, immediately) ──┴── graceful shutdown ┴─▶ shutting-down ─▶ off
+ *
+ * The model knows nothing of Redfish, IPMI or the agent: the BMC layers call its methods, and a
+ * RamdiskLauncher injected by the fleet starts whatever a network or media boot loads.
+ */
+export type PowerPhase = 'off' | 'firmware' | 'booting' | 'running' | 'shutting-down';
+export type BootDevice = 'None' | 'Pxe' | 'Hdd' | 'Cd' | 'Usb' | 'BiosSetup' | 'UefiHttp';
+export type BootOverrideEnabled = 'Disabled' | 'Once' | 'Continuous';
+/** What the running machine is doing once the firmware handed over. */
+export type RunningOs = 'agent' | 'disk' | 'setup' | 'halted';
+export type AgentStatus = 'off' | 'booting' | 'looking-up' | 'running' | 'failed';
+export type MediaDevice = 'Cd' | 'Usb';
+
+export interface BootOverride {
+  target: BootDevice;
+  enabled: BootOverrideEnabled;
+}
+
+export interface VirtualMediaSlot {
+  image: string | null;
+  inserted: boolean;
+  writeProtected: boolean;
+}
+
+/** What a launched OS gives back: a way to pull its plug. */
+export interface OsHandle {
+  /** Stops everything at once, as a power cut would; must not throw. */
+  stop(): Promise<void>;
+}
+
+export interface RamdiskBoot {
+  machine: Machine;
+  device: 'Pxe' | 'UefiHttp' | 'Cd' | 'Usb';
+  /** The NIC the firmware booted from (null for media boots). */
+  nic: NicSpec | null;
+  /** The inserted image URL for media boots. */
+  media: string | null;
+  /** Aborted when the power goes away during start-up. */
+  signal: AbortSignal;
+  /** Reports the agent's progress; ignored once this boot is over. */
+  report: (status: AgentStatus) => void;
+  /** Writes to the serial console while this boot lasts. */
+  console: (line: string) => void;
+}
+
+export type RamdiskLauncher = (boot: RamdiskBoot) => Promise<OsHandle>;
+
+export interface MachineDisk {
+  spec: DiskSpec;
+  data: SparseDisk;
+}
+
+export interface MachineOptions {
+  spec: MachineSpec;
+  clock: Clock;
+  launcher?: RamdiskLauncher;
+  /** Per-disk memory budget for written data. */
+  diskBudgetBytes?: number;
+  serialCapacity?: number;
+}
+
+export type MachineListener = (machine: Machine) => void;
+
+export class Machine {
+  readonly spec: MachineSpec;
+  readonly serial: SerialConsole;
+  readonly disks: readonly MachineDisk[];
+  readonly faults: MachineFaults = noFaults();
+  launcher: RamdiskLauncher | undefined;
+
+  private readonly clock: Clock;
+  private readonly timers: NamedTimers;
+  private readonly listeners = new Set<MachineListener>();
+  private currentPhase: PowerPhase = 'off';
+  private currentOs: RunningOs | null = null;
+  private currentAgent: AgentStatus = 'off';
+  private override: BootOverride;
+  private mode: BootMode;
+  private readonly media = new Map<MediaDevice, VirtualMediaSlot>();
+  private generation = 0;
+  private poweredOnAt = 0;
+  private bootAbort: AbortController | undefined;
+  private osHandle: OsHandle | undefined;
+  private lastBootDevice: BootDevice | null = null;
+  private revision = 0;
+
+  constructor(options: MachineOptions) {
+    this.spec = options.spec;
+    this.clock = options.clock;
+    this.launcher = options.launcher;
+    this.timers = new NamedTimers(options.clock);
+    this.serial = new SerialConsole(options.serialCapacity);
+    this.disks = options.spec.disks.map((spec) => ({
+      spec,
+      data: new SparseDisk(spec.sizeBytes, options.diskBudgetBytes),
+    }));
+    this.override = { target: 'Pxe', enabled: 'Continuous' };
+    this.mode = options.spec.defaultBootMode;
+    for (const device of ['Cd', 'Usb'] as const) {
+      this.media.set(device, { image: null, inserted: false, writeProtected: true });
+    }
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+  get phase(): PowerPhase {
+    return this.currentPhase;
+  }
+  get poweredOn(): boolean {
+    return this.currentPhase !== 'off';
+  }
+  get runningOs(): RunningOs | null {
+    return this.currentOs;
+  }
+  get agentStatus(): AgentStatus {
+    return this.currentAgent;
+  }
+  get bootOverride(): Readonly<BootOverride> {
+    return this.override;
+  }
+  get bootMode(): BootMode {
+    return this.mode;
+  }
+  /** The device the last boot used (null before the first boot). */
+  get lastBoot(): BootDevice | null {
+    return this.lastBootDevice;
+  }
+  /** Changes on every visible state change; the BMCs derive ETags from it. */
+  get version(): number {
+    return this.revision;
+  }
+  get cpus(): number {
+    return cpuCount(this.spec.cpu);
+  }
+  /** Simulated milliseconds since power-on (0 when off). */
+  get uptimeMs(): number {
+    return this.poweredOn ? this.clock.now() - this.poweredOnAt : 0;
+  }
+  /** Timer names pending, for tests and diagnostics. */
+  get pendingTimers(): string[] {
+    return this.timers.names;
+  }
+
+  onChange(listener: MachineListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- power ---------------------------------------------------------------------------------
+
+  /** Presses power on. False when it was already on (or the fault says power actions vanish). */
+  powerOn(): boolean {
+    if (this.faults.powerActionIgnored || this.currentPhase !== 'off') return false;
+    this.generation++;
+    this.poweredOnAt = this.clock.now();
+    this.currentOs = null;
+    this.setPhase('firmware');
+    this.post();
+    return true;
+  }
+
+  /** Cuts the power at once, whatever runs. Resolves when the OS has been stopped. */
+  async powerOff(): Promise<boolean> {
+    if (this.faults.powerActionIgnored) return false;
+    if (this.currentPhase === 'off') {
+      // Off in the middle of a power cycle: the pending power-on is cancelled.
+      const cycling = this.timers.has('cycle');
+      this.timers.clear('cycle');
+      return cycling;
+    }
+    await this.cutPower();
+    return true;
+  }
+
+  /** ACPI power button: a running OS shuts down; firmware or a halted machine ignore it. */
+  gracefulShutdown(): boolean {
+    if (this.faults.powerActionIgnored) return false;
+    if (this.currentPhase !== 'running' || this.currentOs === 'halted') return false;
+    if (this.currentOs === 'setup') return false;
+    this.setPhase('shutting-down');
+    this.serial.line('[  OK  ] Reached target System Power Off.');
+    const gen = this.generation;
+    this.timers.set('shutdown', this.spec.timings.shutdownMs, () => {
+      if (gen !== this.generation) return;
+      this.serial.line('reboot: Power down');
+      void this.cutPower();
+    });
+    return true;
+  }
+
+  /** Hard reset: the OS dies and the firmware starts over. No effect when off. */
+  async reset(): Promise<boolean> {
+    if (this.faults.powerActionIgnored || this.currentPhase === 'off') return false;
+    await this.stopOs();
+    this.generation++;
+    this.poweredOnAt = this.clock.now();
+    this.setPhase('firmware');
+    this.post();
+    return true;
+  }
+
+  /** ACPI reboot of a running OS; otherwise behaves like a reset. */
+  async gracefulRestart(): Promise<boolean> {
+    if (this.faults.powerActionIgnored || this.currentPhase === 'off') return false;
+    if (this.currentPhase === 'running' && this.currentOs !== 'halted') {
+      this.serial.line('[  OK  ] Reached target System Reboot.');
+      this.serial.line('reboot: Restarting system');
+    }
+    return this.reset();
+  }
+
+  /** Power removed, then restored after a moment. From off it simply powers on. */
+  async powerCycle(): Promise<boolean> {
+    if (this.faults.powerActionIgnored) return false;
+    if (this.currentPhase === 'off') return this.powerOn();
+    await this.cutPower();
+    this.timers.set('cycle', this.spec.timings.cycleOffMs, () => this.powerOn());
+    return true;
+  }
+
+  /** The front-panel button: on when off, ACPI shutdown when on. */
+  pushPowerButton(): boolean {
+    if (this.currentPhase === 'off') return this.powerOn();
+    return this.gracefulShutdown();
+  }
+
+  /** Diagnostic interrupt: only a running kernel notices. */
+  nmi(): boolean {
+    if (this.faults.powerActionIgnored || this.currentPhase === 'off') return false;
+    if (this.currentPhase === 'running' && this.currentOs !== 'halted') {
+      this.serial.line(
+        `[${this.kernelTime()}] Uhhuh. NMI received for unknown reason 3d on CPU 0.`,
+      );
+    }
+    return true;
+  }
+
+  /** The OS asked to power off (poweroff, sysrq o): the plug is pulled after the call returns. */
+  osPowerOff(): void {
+    const gen = this.generation;
+    void Promise.resolve().then(async () => {
+      if (gen !== this.generation || this.currentPhase === 'off') return;
+      this.serial.line('reboot: Power down');
+      await this.cutPower();
+    });
+  }
+
+  /** The OS asked to reboot (reboot, sysrq b). */
+  osReboot(): void {
+    const gen = this.generation;
+    void Promise.resolve().then(async () => {
+      if (gen !== this.generation || this.currentPhase === 'off') return;
+      this.serial.line('reboot: Restarting system');
+      await this.reset();
+    });
+  }
+
+  // ---- boot configuration --------------------------------------------------------------------
+
+  setBootOverride(change: Partial<BootOverride>): void {
+    this.override = {
+      target: change.target ?? this.override.target,
+      enabled: change.enabled ?? this.override.enabled,
+    };
+    this.touch();
+  }
+
+  setBootMode(mode: BootMode): void {
+    if (this.mode === mode) return;
+    this.mode = mode;
+    this.touch();
+  }
+
+  mediaSlot(device: MediaDevice): Readonly<VirtualMediaSlot> {
+    return this.media.get(device)!;
+  }
+
+  insertMedia(device: MediaDevice, image: string, writeProtected = true): void {
+    this.media.set(device, { image, inserted: true, writeProtected });
+    this.touch();
+  }
+
+  ejectMedia(device: MediaDevice): void {
+    this.media.set(device, { image: null, inserted: false, writeProtected: true });
+    this.touch();
+  }
+
+  /** The first disk (in firmware order) that carries a boot signature, if any. */
+  bootableDisk(): MachineDisk | undefined {
+    return this.disks.find((disk) => hasBootSignature(disk, this.mode));
+  }
+
+  /** Connected NICs whose link is up, in firmware order. */
+  linkedNics(): NicSpec[] {
+    return this.spec.nics.filter((nic) => nic.connected && !this.faults.linkDown.has(nic.name));
+  }
+
+  /** Marks a visible change made from outside (faults, disk contents). */
+  touch(): void {
+    this.revision++;
+    for (const listener of this.listeners) {
+      try {
+        listener(this);
+      } catch {
+        // Observers must not break the model.
+      }
+    }
+  }
+
+  /** Pulls the plug and forgets every listener and timer (removal from the fleet). */
+  async dispose(): Promise<void> {
+    await this.cutPower();
+    this.listeners.clear();
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private post(): void {
+    const { system, cpu } = this.spec;
+    const gen = this.generation;
+    this.serial.line('');
+    this.serial.line(`${system.manufacturer} ${system.productName}`);
+    this.serial.line(`BIOS ${system.biosVendor} ${system.biosVersion} (${system.biosDate})`);
+    this.serial.line(`${cpu.sockets} x ${cpu.modelName}`);
+    this.serial.line(`Memory: ${this.spec.memoryMiB} MiB OK`);
+    this.serial.line(`Boot mode: ${this.mode}`);
+    this.serial.line('Press <F2> to enter Setup, <F12> for Network Boot');
+    this.timers.set('post', this.spec.timings.postMs, () => {
+      if (gen === this.generation) this.firmwareHandOver();
+    });
+  }
+
+  private firmwareHandOver(): void {
+    const { target, enabled } = this.override;
+    let device: BootDevice;
+    if (enabled !== 'Disabled' && target !== 'None') {
+      device = target;
+      if (enabled === 'Once') this.override = { target, enabled: 'Disabled' };
+    } else {
+      // No override: the default order is the local disk, then the network.
+      device = this.bootableDisk() ? 'Hdd' : 'Pxe';
+    }
+    this.lastBootDevice = device;
+    switch (device) {
+      case 'Pxe':
+      case 'UefiHttp':
+        this.networkBoot(device);
+        return;
+      case 'Cd':
+      case 'Usb':
+        this.mediaBoot(device);
+        return;
+      case 'Hdd':
+        this.diskBoot();
+        return;
+      case 'BiosSetup':
+        this.serial.line('Entering Setup...');
+        this.enterRunning('setup');
+        return;
+    }
+  }
+
+  private networkBoot(device: 'Pxe' | 'UefiHttp'): void {
+    const nic = this.linkedNics()[0];
+    if (!nic) {
+      this.serial.line('PXE-E61: Media test failure, check cable');
+      this.halt('No bootable device -- insert boot disk and press any key');
+      return;
+    }
+    const how = device === 'Pxe' ? 'PXE' : 'UEFI HTTP';
+    this.serial.line(`Booting from ${how} over ${nic.name} (MAC ${nic.mac})...`);
+    this.serial.line(`DHCP... ${nic.ipv4 ?? 'no address'}`);
+    this.serial.line('Loading ironic-python-agent kernel and ramdisk...');
+    this.startRamdisk(device, nic, null);
+  }
+
+  private mediaBoot(device: MediaDevice): void {
+    const slot = this.media.get(device)!;
+    if (!slot.inserted || !slot.image) {
+      this.serial.line(`Boot from ${device === 'Cd' ? 'CD/DVD' : 'USB'} failed: no media`);
+      this.halt('No bootable device -- insert boot disk and press any key');
+      return;
+    }
+    this.serial.line(`Booting from virtual ${device === 'Cd' ? 'CD' : 'USB'} (${slot.image})...`);
+    this.startRamdisk(device, null, slot.image);
+  }
+
+  private diskBoot(): void {
+    const disk = this.bootableDisk();
+    if (!disk) {
+      this.serial.line('Booting from Hard Disk...');
+      this.halt('No bootable device -- insert boot disk and press any key');
+      return;
+    }
+    const gen = this.generation;
+    this.setPhase('booting');
+    this.serial.line(`Booting from Hard Disk ${disk.spec.name} (${disk.spec.model})...`);
+    this.timers.set('diskboot', this.spec.timings.diskBootMs, () => {
+      if (gen !== this.generation) return;
+      this.serial.line(
+        `[${this.kernelTime()}] Linux version 6.1.0 (installed image on /dev/${disk.spec.name})`,
+      );
+      this.serial.line('');
+      this.serial.line(`${this.spec.name} login: `);
+      this.enterRunning('disk');
+    });
+  }
+
+  private startRamdisk(
+    device: RamdiskBoot['device'],
+    nic: NicSpec | null,
+    media: string | null,
+  ): void {
+    const gen = this.generation;
+    this.setPhase('booting');
+    this.setAgent('booting');
+    this.timers.set('kernel', this.spec.timings.netbootMs, () => {
+      if (gen !== this.generation) return;
+      void this.launchRamdisk(gen, device, nic, media);
+    });
+  }
+
+  private async launchRamdisk(
+    gen: number,
+    device: RamdiskBoot['device'],
+    nic: NicSpec | null,
+    media: string | null,
+  ): Promise<void> {
+    this.serial.line(
+      `[${this.kernelTime()}] Linux version 6.1.0-ipa (ironic-python-agent ramdisk)`,
+    );
+    this.enterRunning('agent');
+    const launcher = this.launcher;
+    if (!launcher) {
+      this.serial.line('ironic-python-agent: no agent image on this fleet; idling');
+      this.setAgent('failed');
+      return;
+    }
+    const abort = new AbortController();
+    this.bootAbort = abort;
+    const live = () => gen === this.generation;
+    try {
+      const handle = await launcher({
+        machine: this,
+        device,
+        nic,
+        media,
+        signal: abort.signal,
+        report: (status) => {
+          if (live()) this.setAgent(status);
+        },
+        console: (line) => {
+          if (live()) this.serial.line(line);
+        },
+      });
+      if (!live()) {
+        await handle.stop();
+        return;
+      }
+      this.osHandle = handle;
+    } catch (error) {
+      if (!live()) return;
+      this.serial.line(`ironic-python-agent failed to start: ${errorMessage(error)}`);
+      this.setAgent('failed');
+    } finally {
+      if (this.bootAbort === abort) this.bootAbort = undefined;
+    }
+  }
+
+  private halt(message: string): void {
+    this.serial.line(message);
+    this.enterRunning('halted');
+  }
+
+  private enterRunning(os: RunningOs): void {
+    this.currentOs = os;
+    this.setPhase('running');
+  }
+
+  private async cutPower(): Promise<void> {
+    this.timers.clearAll();
+    if (this.currentPhase === 'off') return;
+    await this.stopOs();
+    this.generation++;
+    this.setPhase('off');
+  }
+
+  /** Stops whatever OS runs; the generation bump makes late callbacks of that boot no-ops. */
+  private async stopOs(): Promise<void> {
+    this.timers.clearAll();
+    this.generation++;
+    this.bootAbort?.abort(new Error('power lost'));
+    this.bootAbort = undefined;
+    const handle = this.osHandle;
+    this.osHandle = undefined;
+    this.currentOs = null;
+    this.currentAgent = 'off';
+    if (handle) {
+      try {
+        await handle.stop();
+      } catch {
+        // A dying OS has nothing more to say.
+      }
+    }
+  }
+
+  private setPhase(phase: PowerPhase): void {
+    this.currentPhase = phase;
+    if (phase === 'off') {
+      this.currentOs = null;
+      this.currentAgent = 'off';
+    }
+    this.touch();
+  }
+
+  private setAgent(status: AgentStatus): void {
+    if (this.currentAgent === status) return;
+    this.currentAgent = status;
+    this.touch();
+  }
+
+  /** Kernel-style `12.345678` seconds since power-on. */
+  kernelTime(): string {
+    return (this.uptimeMs / 1000).toFixed(6).padStart(12, ' ');
+  }
+}
+
+const GPT_SIGNATURE = Buffer.from('EFI PART', 'ascii');
+
+/** UEFI boots a disk with a GPT header (or an MBR, via its protective entry); BIOS needs an MBR. */
+function hasBootSignature(disk: MachineDisk, mode: BootMode): boolean {
+  const mbr = disk.data.read(0, 512);
+  const hasMbr = mbr.length === 512 && mbr[510] === 0x55 && mbr[511] === 0xaa;
+  if (mode === 'Legacy') return hasMbr;
+  const header = disk.data.read(disk.spec.logicalSectorSize, 8);
+  return hasMbr || Buffer.from(header).equals(GPT_SIGNATURE);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,20 @@
+import { computeNvme } from './compute-nvme';
+import type { MachineProfile } from './profile';
+import { smallVm } from './small-vm';
+import { storage2u } from './storage-2u';
+
+export {
+  buildMachineSpec,
+  type MachineIdentity,
+  type MachineProfile,
+  type ProfileDisk,
+  type ProfileNic,
+} from './profile';
+export { computeNvme, smallVm, storage2u };
+
+/** The built-in machine types, by name. */
+export const PROFILES: readonly MachineProfile[] = [storage2u, computeNvme, smallVm];
+
+export function findProfile(name: string): MachineProfile | undefined {
+  return PROFILES.find((profile) => profile.name === name);
+}

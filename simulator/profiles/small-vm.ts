@@ -1,0 +1,71 @@
+import type { MachineProfile } from './profile';
+import { QEMU_FLAGS } from './cpu-flags';
+
+/** A small VM-like node as libvirt makes them: q35, 2 vCPUs, 4 GiB, one 20 GiB SATA disk. */
+export const smallVm: MachineProfile = {
+  name: 'small-vm',
+  description: 'QEMU/KVM q35 guest, 2 vCPUs, 4 GiB, 1 × 20 GiB SATA disk, virtio NIC',
+  system: {
+    manufacturer: 'QEMU',
+    productName: 'Standard PC (Q35 + ICH9, 2009)',
+    serialPrefix: 'VM',
+    skuNumber: 'Not Specified',
+    family: 'Not Specified',
+    biosVendor: 'EFI Development Kit II / OVMF',
+    biosVersion: '0.0.0',
+    biosDate: '02/06/2015',
+    chassisType: 'Other',
+  },
+  cpu: {
+    architecture: 'x86_64',
+    vendorId: 'GenuineIntel',
+    modelName: 'Intel Xeon Processor (Cascadelake)',
+    family: 6,
+    model: 85,
+    stepping: 6,
+    sockets: 1,
+    coresPerSocket: 2,
+    threadsPerCore: 1,
+    mhz: 2593.906,
+    maxMhz: 0,
+    minMhz: 0,
+    flags: QEMU_FLAGS,
+  },
+  memoryMiB: 4096,
+  disks: [
+    {
+      count: 1,
+      kind: 'hdd',
+      transport: 'sata',
+      sizeBytes: 21_474_836_480,
+      model: 'QEMU HARDDISK',
+      vendor: 'ATA',
+      wwnPrefix: null,
+      logicalSectorSize: 512,
+      physicalSectorSize: 512,
+      throughputBps: 1_000_000_000,
+      serialPrefix: 'QM000',
+      serialLength: 5,
+    },
+  ],
+  nics: [
+    {
+      name: 'enp1s0',
+      speedMbps: -1,
+      vendorId: '0x1af4',
+      deviceId: '0x1041',
+      driver: 'virtio_net',
+      pciAddress: 'virtio0',
+      connected: true,
+    },
+  ],
+  hasIpmiDevice: false,
+  bootMode: 'UEFI',
+  timings: {
+    postMs: 3_000,
+    netbootMs: 5_000,
+    diskBootMs: 5_000,
+    shutdownMs: 2_000,
+    cycleOffMs: 1_000,
+  },
+};

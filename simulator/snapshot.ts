@@ -1,0 +1,40 @@
+import type { AgentStatus, Machine } from './machine';
+
+/** What the console and the CLI see of one machine. */
+export interface MachineSnapshot {
+  id: string;
+  name: string;
+  profile: string;
+  power: 'On' | 'Off';
+  bootDevice: string;
+  bootMode: 'UEFI' | 'Legacy';
+  macs: string[];
+  agent: AgentStatus;
+  redfishSystemUrl: string;
+  cpus: number;
+  memoryMiB: number;
+  disks: { name: string; sizeBytes: number; kind: 'hdd' | 'ssd' | 'nvme' }[];
+}
+
+export function snapshotOf(machine: Machine, redfishUrl: string): MachineSnapshot {
+  const { spec } = machine;
+  const override = machine.bootOverride;
+  return {
+    id: machine.id,
+    name: spec.name,
+    profile: spec.profile,
+    power: machine.poweredOn ? 'On' : 'Off',
+    bootDevice: override.enabled === 'Disabled' ? 'None' : override.target,
+    bootMode: machine.bootMode,
+    macs: spec.nics.map((nic) => nic.mac),
+    agent: machine.agentStatus,
+    redfishSystemUrl: `${redfishUrl}/redfish/v1/Systems/${encodeURIComponent(machine.id)}`,
+    cpus: machine.cpus,
+    memoryMiB: spec.memoryMiB,
+    disks: spec.disks.map((disk) => ({
+      name: disk.name,
+      sizeBytes: disk.sizeBytes,
+      kind: disk.kind,
+    })),
+  };
+}

@@ -143,7 +143,7 @@ describe('Conductor', () => {
     });
     expect(() => c.listNodes()).toThrow(/not started/);
     await c.start();
-    expect(clock.pending).toBe(1);
+    expect(clock.pending).toBe(2); // power sync and provision timeouts
     await c.stop();
     expect(clock.pending).toBe(0);
   });

@@ -17,6 +17,14 @@ import { NodeLocks } from './nodes/node-locks';
 import { NodeService, type CreateNodeInput } from './nodes/node-service';
 import type { NodeView } from './nodes/node-view';
 import { RamdiskService } from './nodes/ramdisk-service';
+import { AgentClient } from './agent/agent-client';
+import { Cleaning } from './provision/cleaning';
+import { ProvisionService } from './provision/provision-service';
+import { ProvisionTimeouts, type TimeoutOptions } from './provision/provision-timeouts';
+import { RamdiskBoot } from './provision/ramdisk-boot';
+import { STUCK_STATES_TREATED_AS_FAIL, type ApiVerb } from './states/state-machine';
+import type { ProvisionState } from '../protocol';
+import { Agent } from 'undici';
 
 export interface ConductorOptions {
   /** The database file lives here; created if missing. */
@@ -35,6 +43,10 @@ export interface ConductorOptions {
   heartbeatTimeoutS?: number;
   /** `[conductor] sync_power_state_interval`; default 120 s. */
   powerSyncIntervalMs?: number;
+  /** `[conductor] automated_clean`: provide runs cleaning; default true. */
+  automatedClean?: boolean;
+  /** Callback timeouts and how often they are checked (Ironic defaults: 1800 s, every 60 s). */
+  provisionTimeouts?: TimeoutOptions;
 }
 
 /** One entry of a node's history. */
@@ -52,7 +64,10 @@ interface Running {
   ramdisk: RamdiskService;
   power: PowerService;
   powerSync: PowerSync;
+  provision: ProvisionService;
+  timeouts: ProvisionTimeouts;
   dispatchers: RedfishDispatchers;
+  agentDispatcher: Agent;
   api: FastifyInstance;
   apiUrl: string;
 }
@@ -115,10 +130,37 @@ export class Conductor {
       this.logger,
       o.powerSyncIntervalMs ?? 120_000,
     );
+    // Agents use self-signed certificates (auto TLS); their CA arrives with the heartbeat.
+    const agentDispatcher = new Agent({ connections: 4, connect: { rejectUnauthorized: false } });
+    const boot = new RamdiskBoot(nodes, power, this.logger);
+    const fastTrack = o.fastTrack ?? true;
+    const cleaning = new Cleaning({
+      nodes,
+      power,
+      agent: new AgentClient({ dispatcher: agentDispatcher }),
+      boot,
+      clock: this.clock,
+      logger: this.logger,
+      fastTrack,
+      automatedClean: o.automatedClean ?? true,
+    });
+    const provision = new ProvisionService({ nodes, power, cleaning, boot, logger: this.logger });
+    ramdisk.continuation = async (row) => {
+      if (row.provisionState === 'clean wait') await cleaning.onHeartbeat(row);
+    };
+    const timeouts = new ProvisionTimeouts(
+      nodes,
+      cleaning,
+      this.clock,
+      this.logger,
+      o.provisionTimeouts,
+    );
+    failStuckNodes(nodes, cleaning);
     const api = createApiServer({
       nodes,
       ramdisk,
       power,
+      provision,
       logger: this.logger,
       baseUrl: () => baseUrl,
     });
@@ -129,13 +171,27 @@ export class Conductor {
       });
     } catch (err) {
       await dispatchers.close();
+      await agentDispatcher.close();
       db.close();
       throw err;
     }
     const apiUrl = boundUrl(api.server.address() as AddressInfo);
     if (!baseUrl) baseUrl = apiUrl;
     powerSync.start();
-    this.running = { db, nodes, ramdisk, power, powerSync, dispatchers, api, apiUrl };
+    timeouts.start();
+    this.running = {
+      db,
+      nodes,
+      ramdisk,
+      power,
+      powerSync,
+      provision,
+      timeouts,
+      dispatchers,
+      agentDispatcher,
+      api,
+      apiUrl,
+    };
     this.logger.info({ apiUrl }, 'conductor started');
   }
 
@@ -144,9 +200,11 @@ export class Conductor {
     if (!r) return;
     this.running = null;
     await r.api.close();
+    r.timeouts.stop();
     await r.powerSync.stop();
-    await Promise.all([r.ramdisk.idle(), r.power.idle()]);
+    await Promise.all([r.ramdisk.idle(), r.power.idle(), r.provision.idle()]);
     await r.dispatchers.close();
+    await r.agentDispatcher.close();
     r.db.close();
     this.logger.info('conductor stopped');
   }
@@ -187,6 +245,27 @@ export class Conductor {
     return nodes.view(outcome.node);
   }
 
+  /**
+   * A provision verb (`manage`, `provide`, `clean` with `clean_steps`, `inspect`, `abort`,
+   * `unhold`), as PUT /v1/nodes/{id}/states/provision. Resolves with the node once the verb is
+   * accepted and the first transition made; the rest runs on and shows up through onChange.
+   */
+  setProvisionState(
+    ident: string,
+    target: ApiVerb,
+    extra: { clean_steps?: unknown[] } = {},
+  ): NodeView {
+    const { nodes, provision } = this.started();
+    provision.request(ident, { target, ...extra });
+    return nodes.view(nodes.get(ident));
+  }
+
+  /** Resolves when no background work (power changes, provisioning, heartbeats) is running. */
+  async idle(): Promise<void> {
+    const r = this.started();
+    await Promise.all([r.ramdisk.idle(), r.power.idle(), r.provision.idle()]);
+  }
+
   eventsFor(ident: string, opts: { afterId?: number; limit?: number } = {}): NodeEvent[] {
     const { nodes } = this.started();
     return nodes.events(ident, opts.afterId, opts.limit).map((e) => ({
@@ -205,6 +284,20 @@ export class Conductor {
   private started(): Running {
     if (!this.running) throw new Error('the conductor is not started');
     return this.running;
+  }
+}
+
+/**
+ * Nodes left mid-operation by a previous process cannot be resumed (the work was in memory):
+ * fail them as Ironic does for a dead conductor. Wait states survive: the next heartbeat resumes.
+ */
+function failStuckNodes(nodes: NodeService, cleaning: Cleaning): void {
+  for (const node of nodes.list()) {
+    const state = node.provisionState as ProvisionState;
+    if (!STUCK_STATES_TREATED_AS_FAIL.has(state)) continue;
+    const message = `The conductor restarted while node ${node.uuid} was ${state}; the operation was abandoned.`;
+    if (state === 'cleaning') cleaning.fail(node, message, { stepRunning: false });
+    else nodes.transition(node, 'fail', { patch: { lastError: message } });
   }
 }
 

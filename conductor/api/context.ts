@@ -8,12 +8,13 @@ export interface ApiContext {
   nodes: NodeService;
   ramdisk: RamdiskService;
   power: PowerService;
-  /** Provision verbs (phase 2); absent means 501-free 400s for every verb. */
+  /** Provision verbs; without it every verb is refused with 400. */
   provision?: ProvisionApi;
   logger: Logger;
   baseUrl: () => string;
 }
 
 export interface ProvisionApi {
-  request(ident: string, body: unknown): void;
+  /** `minor` is the negotiated microversion, which gates the newer verbs. */
+  request(ident: string, body: unknown, minor: number): void;
 }

@@ -86,6 +86,13 @@ export class RedfishPower implements PowerDriver {
     return this.waitFor(client, 'power on');
   }
 
+  async setBootDevice(node: NodeRow, device: 'pxe' | 'disk'): Promise<void> {
+    await this.client(node).setBootOverride({
+      target: device === 'pxe' ? 'Pxe' : 'Hdd',
+      enabled: 'Once',
+    });
+  }
+
   private async waitFor(client: RedfishClient, want: ObservedPower): Promise<ObservedPower> {
     const deadline = this.opts.clock.now() + this.timeoutMs;
     let delay = 1_000;

@@ -199,7 +199,7 @@ export function nodeRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.put<{ Params: { ident: string } }>('/v1/nodes/:ident/states/provision', (req, reply) => {
     if (!ctx.provision) throw invalidParameter('Provisioning actions are not available.');
-    ctx.provision.request(req.params.ident, req.body);
+    ctx.provision.request(req.params.ident, req.body, req.apiVersion.minor);
     return reply
       .code(202)
       .header(

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+/** A clean step as agents report it and as the conductor stores it in `clean_step`. */
+export interface CleanStep {
+  interface: string;
+  step: string;
+  priority: number;
+  args?: Record<string, unknown>;
+  abortable?: boolean;
+  reboot_requested?: boolean;
+  requires_ramdisk?: boolean;
+  abort_after?: boolean;
+  [key: string]: unknown;
+}
+
+// Tie-break between equal priorities (ironic/conductor/steps.py).
+const INTERFACE_PRIORITY: Record<string, number> = {
+  vendor: 7,
+  power: 6,
+  management: 5,
+  firmware: 4,
+  deploy: 3,
+  bios: 2,
+  raid: 1,
+};
+
+export const CLEAN_INTERFACES = Object.keys(INTERFACE_PRIORITY);
+
+const agentStepSchema = z
+  .object({
+    interface: z.string(),
+    step: z.string(),
+    priority: z.number(),
+    abortable: z.boolean().optional(),
+    reboot_requested: z.boolean().optional(),
+    argsinfo: z.unknown().optional(),
+  })
+  .passthrough();
+
+/** `clean.get_clean_steps` result: steps per hardware manager, plus the managers' versions. */
+export const getCleanStepsResultSchema = z.object({
+  clean_steps: z.record(z.string(), z.array(agentStepSchema)),
+  hardware_manager_version: z.unknown().optional(),
+});
+
+/** A manual step as an operator sends it in `clean_steps`. */
+export const manualStepSchema = z
+  .object({
+    interface: z.enum(CLEAN_INTERFACES as [string, ...string[]]),
+    step: z.string().min(1),
+    args: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type ManualStep = z.infer<typeof manualStepSchema>;
+
+/**
+ * One list from all managers: for a step offered by several managers the highest priority wins,
+ * as the agent's own dispatch would pick that manager. Agent steps need the ramdisk.
+ */
+export function mergeAgentSteps(
+  byManager: Record<string, z.infer<typeof agentStepSchema>[]>,
+): CleanStep[] {
+  const best = new Map<string, CleanStep>();
+  for (const steps of Object.values(byManager)) {
+    for (const s of steps) {
+      const key = `${s.interface}.${s.step}`;
+      const prev = best.get(key);
+      if (!prev || s.priority > prev.priority) best.set(key, { ...s, requires_ramdisk: true });
+    }
+  }
+  return [...best.values()];
+}
+
+/** Automated cleaning: priority > 0, highest first, ties by interface priority. */
+export function automatedSteps(available: CleanStep[]): CleanStep[] {
+  return available
+    .filter((s) => s.priority > 0)
+    .sort(
+      (a, b) =>
+        b.priority - a.priority ||
+        (INTERFACE_PRIORITY[b.interface] ?? 0) - (INTERFACE_PRIORITY[a.interface] ?? 0),
+    )
+    .map(({ argsinfo: _argsinfo, ...s }) => ({ ...s, args: {} }));
+}
+
+/**
+ * Manual cleaning runs the requested steps in order; each must exist among the available ones,
+ * whose `abortable`, `priority` and `reboot_requested` it inherits.
+ */
+export function manualSteps(
+  requested: ManualStep[],
+  available: CleanStep[],
+): { steps: CleanStep[] } | { error: string } {
+  const missing: string[] = [];
+  const steps: CleanStep[] = [];
+  for (const r of requested) {
+    const def = available.find((a) => a.interface === r.interface && a.step === r.step);
+    if (!def) {
+      missing.push(`${r.interface}.${r.step}`);
+      continue;
+    }
+    steps.push({
+      interface: r.interface,
+      step: r.step,
+      args: r.args ?? {},
+      priority: def.priority,
+      abortable: def.abortable ?? false,
+      reboot_requested: def.reboot_requested ?? false,
+      requires_ramdisk: true,
+    });
+  }
+  if (missing.length) {
+    return {
+      error: `The following clean steps are not supported by this node: ${missing.join(', ')}`,
+    };
+  }
+  return { steps };
+}
+
+/** Whether the step an agent echoes back is the one the conductor asked for. */
+export function sameStep(a: unknown, b: CleanStep | null): boolean {
+  if (!a || typeof a !== 'object' || !b) return false;
+  const s = a as Record<string, unknown>;
+  return (
+    s.interface === b.interface &&
+    s.step === b.step &&
+    JSON.stringify(s.args ?? {}) === JSON.stringify(b.args ?? {})
+  );
+}
+
+export function stepName(step: { interface?: unknown; step?: unknown } | null | undefined): string {
+  return step ? `${String(step.interface)}.${String(step.step)}` : 'none';
+}

@@ -1,0 +1,407 @@
+import type { Clock, Logger } from '../../lib';
+import type { CommandResult } from '../../protocol';
+import { AgentBusyError, type AgentClient, commandErrorText } from '../agent/agent-client';
+import type { PowerService } from '../bmc/power-service';
+import type { NodeRow } from '../db/schema';
+import type { NodeService } from '../nodes/node-service';
+import { agentAlive } from './agent-alive';
+import {
+  automatedSteps,
+  getCleanStepsResultSchema,
+  manualSteps,
+  mergeAgentSteps,
+  sameStep,
+  stepName,
+  type CleanStep,
+  type ManualStep,
+} from './clean-steps';
+import type { RamdiskBoot } from './ramdisk-boot';
+
+export interface CleaningOptions {
+  nodes: NodeService;
+  power: PowerService;
+  agent: AgentClient;
+  boot: RamdiskBoot;
+  clock: Clock;
+  logger: Logger;
+  fastTrack: boolean;
+  /** `[conductor] automated_clean`. */
+  automatedClean: boolean;
+}
+
+// Keys of driver_internal_info that belong to one cleaning run.
+const RUN_KEYS = [
+  'clean_steps',
+  'clean_step_index',
+  'cleaning_reboot',
+  'clean_step_send_pending',
+  'clean_step_progress',
+  'manual_clean_steps',
+] as const;
+const AGENT_KEYS = ['agent_secret_token', 'agent_url', 'agent_verify_ca'] as const;
+
+const isManual = (node: NodeRow) => node.targetProvisionState === 'manageable';
+
+/**
+ * Cleaning as Ironic's conductor drives it (research conductor-bmc.md §2.2, §2.5): boot the
+ * ramdisk, fetch the steps on the first heartbeat, run one step at a time, poll the last command
+ * on each heartbeat, fail to `clean failed` with `last_error`. Every method runs under the node
+ * lock held by its caller.
+ */
+export class Cleaning {
+  constructor(private readonly o: CleaningOptions) {}
+
+  private get nodes(): NodeService {
+    return this.o.nodes;
+  }
+
+  /** Entered `cleaning` from provide/clean (or undeploy): prepare the ramdisk or use the live one. */
+  async start(node: NodeRow, requested?: ManualStep[]): Promise<void> {
+    const dii = { ...node.driverInternalInfo };
+    for (const k of RUN_KEYS) delete dii[k];
+    if (requested) dii.manual_clean_steps = requested;
+    let row = this.nodes.update(
+      node.uuid,
+      'clean.started',
+      { cleanStep: null, driverInternalInfo: dii },
+      {
+        type: 'clean.started',
+        data: { manual: Boolean(requested), steps: requested ?? null },
+      },
+    );
+    if (!requested && (!this.o.automatedClean || row.automatedClean === false)) {
+      this.nodes.transition(row, 'done', { data: { reason: 'automated cleaning disabled' } });
+      return;
+    }
+    if (row.maintenance) {
+      this.fail(row, 'Cleaning a node in maintenance mode is not allowed', { stepRunning: false });
+      return;
+    }
+    if (this.o.fastTrack && agentAlive(row, this.o.clock.now())) {
+      try {
+        await this.fetchStepsAndRun(row);
+        return;
+      } catch (err) {
+        // The ramdisk we thought alive did not answer: boot a fresh one like a normal clean.
+        this.o.logger.warn(
+          { node: row.uuid, err: (err as Error).message },
+          'fast-track agent unusable; rebooting',
+        );
+        row = this.nodes.get(row.uuid);
+        if (row.provisionState !== 'cleaning') return;
+      }
+    }
+    try {
+      row = await this.o.boot.bootRamdisk(row);
+    } catch (err) {
+      this.fail(row, `Failed to prepare node ${row.uuid} for cleaning: ${(err as Error).message}`, {
+        stepRunning: false,
+      });
+      return;
+    }
+    this.nodes.transition(row, 'wait');
+  }
+
+  /** A heartbeat in `clean wait` (lock held): start, resume or poll. */
+  async onHeartbeat(node: NodeRow): Promise<void> {
+    let row = this.nodes.update(node.uuid, 'clean.heartbeat', {
+      provisionUpdatedAt: this.nodes.now(),
+    });
+    if (row.maintenance) {
+      this.fail(row, 'Cleaning aborted as node is in maintenance mode', { stepRunning: true });
+      return;
+    }
+    try {
+      if (!row.cleanStep || Object.keys(row.cleanStep).length === 0) {
+        row = this.nodes.transition(row, 'resume');
+        await this.fetchStepsAndRun(row);
+        return;
+      }
+      if (row.driverInternalInfo.clean_step_send_pending) {
+        row = this.nodes.transition(row, 'resume');
+        await this.runFrom(row, Number(row.driverInternalInfo.clean_step_index ?? 0));
+        return;
+      }
+      await this.poll(row);
+    } catch (err) {
+      const fresh = this.nodes.get(node.uuid);
+      const step = fresh.cleanStep && Object.keys(fresh.cleanStep).length ? fresh.cleanStep : null;
+      this.fail(
+        fresh,
+        `Cleaning of node ${fresh.uuid} failed${step ? ` on step ${stepName(step)}` : ''}: ${(err as Error).message}`,
+        { stepRunning: step !== null },
+      );
+    }
+  }
+
+  /** `clean.get_clean_steps`, cache, compute the run list, start at the first step. */
+  private async fetchStepsAndRun(node: NodeRow): Promise<void> {
+    const result = await this.o.agent.executeCommand(
+      node,
+      'clean.get_clean_steps',
+      this.agentParams(node),
+      true,
+    );
+    if (result.command_status !== 'SUCCEEDED') {
+      throw new Error(`the agent could not list clean steps: ${commandErrorText(result)}`);
+    }
+    const parsed = getCleanStepsResultSchema.safeParse(result.command_result);
+    if (!parsed.success) throw new Error('the agent returned clean steps in an unknown shape');
+    const available = mergeAgentSteps(parsed.data.clean_steps);
+    const requested = node.driverInternalInfo.manual_clean_steps as ManualStep[] | undefined;
+    let steps: CleanStep[];
+    if (isManual(node) && requested) {
+      const chosen = manualSteps(requested, available);
+      if ('error' in chosen) {
+        this.fail(node, chosen.error, { stepRunning: false });
+        return;
+      }
+      steps = chosen.steps;
+    } else {
+      steps = automatedSteps(available);
+    }
+    const now = this.nodes.now();
+    const row = this.nodes.update(
+      node.uuid,
+      'clean.steps',
+      {
+        driverInternalInfo: {
+          ...node.driverInternalInfo,
+          agent_cached_clean_steps: parsed.data.clean_steps,
+          agent_cached_clean_steps_refreshed: now,
+          hardware_manager_version: parsed.data.hardware_manager_version ?? {},
+          clean_steps: steps,
+        },
+      },
+      { type: 'clean.steps', data: { steps: steps.map(stepName) } },
+    );
+    await this.runFrom(row, 0);
+  }
+
+  /** Starts step `index` (node in `cleaning`), or finishes when none is left. */
+  private async runFrom(node: NodeRow, index: number): Promise<void> {
+    const steps = (node.driverInternalInfo.clean_steps as CleanStep[] | undefined) ?? [];
+    if (index >= steps.length) {
+      await this.finish(node);
+      return;
+    }
+    const step = steps[index]!;
+    const dii: Record<string, unknown> = { ...node.driverInternalInfo, clean_step_index: index };
+    delete dii.clean_step_send_pending;
+    delete dii.clean_step_progress;
+    let row = this.nodes.update(
+      node.uuid,
+      'clean.step_started',
+      { cleanStep: step, driverInternalInfo: dii },
+      { type: 'clean.step_started', data: { step: stepName(step), index, of: steps.length } },
+    );
+    let result: CommandResult;
+    try {
+      result = await this.o.agent.executeCommand(
+        row,
+        'clean.execute_clean_step',
+        {
+          ...this.agentParams(row),
+          step,
+          clean_version: row.driverInternalInfo.hardware_manager_version ?? {},
+        },
+        false,
+      );
+    } catch (err) {
+      if (!(err instanceof AgentBusyError)) throw err;
+      // The agent still runs something: wait, and send this step again on a later heartbeat.
+      row = this.nodes.update(
+        row.uuid,
+        'clean.agent_busy',
+        { driverInternalInfo: { ...row.driverInternalInfo, clean_step_send_pending: true } },
+        { type: 'clean.agent_busy', data: { step: stepName(step) } },
+      );
+      this.nodes.transition(row, 'wait');
+      return;
+    }
+    if (result.command_status === 'FAILED') {
+      this.fail(row, this.stepFailure(row, step, result), { stepRunning: true });
+      return;
+    }
+    this.nodes.transition(row, 'wait');
+  }
+
+  /** Ironic's `process_next_step('clean')`. */
+  private async poll(node: NodeRow): Promise<void> {
+    const commands = await this.o.agent.listCommands(node);
+    const step = node.cleanStep as CleanStep;
+    const index = Number(node.driverInternalInfo.clean_step_index ?? 0);
+    const freshlyBooted = commands.every((c) => c.command_name === 'get_clean_steps');
+    if (freshlyBooted) {
+      if (node.driverInternalInfo.cleaning_reboot) {
+        const dii = { ...node.driverInternalInfo };
+        delete dii.cleaning_reboot;
+        const row = this.nodes.transition(node, 'resume', { patch: { driverInternalInfo: dii } });
+        await this.runFrom(row, index + 1);
+      }
+      return;
+    }
+    const last = commands[commands.length - 1]!;
+    if (last.command_name !== 'execute_clean_step') return;
+    if (last.command_status === 'RUNNING') {
+      if (last.command_progress) {
+        this.nodes.update(node.uuid, 'clean.progress', {
+          driverInternalInfo: {
+            ...node.driverInternalInfo,
+            clean_step_progress: last.command_progress,
+          },
+        });
+      }
+      return;
+    }
+    if (last.command_status === 'FAILED') {
+      this.fail(node, this.stepFailure(node, step, last), { stepRunning: true });
+      return;
+    }
+    if (last.command_status === 'CLEAN_VERSION_MISMATCH') {
+      const row = this.nodes.transition(node, 'resume', {
+        data: { reason: 'hardware manager versions changed; refreshing steps' },
+      });
+      if (isManual(row)) {
+        // Manual cleaning re-runs the current step with refreshed versions.
+        const refreshed = await this.o.agent.executeCommand(
+          row,
+          'clean.get_clean_steps',
+          this.agentParams(row),
+          true,
+        );
+        const parsed = getCleanStepsResultSchema.safeParse(refreshed.command_result);
+        const next = this.nodes.update(row.uuid, 'clean.steps', {
+          driverInternalInfo: {
+            ...row.driverInternalInfo,
+            hardware_manager_version: parsed.success
+              ? (parsed.data.hardware_manager_version ?? {})
+              : {},
+          },
+        });
+        await this.runFrom(next, index);
+      } else {
+        await this.fetchStepsAndRun(row);
+      }
+      return;
+    }
+    const echoed = (last.command_result as { clean_step?: unknown } | null)?.clean_step;
+    if (!sameStep(echoed, step)) return;
+    this.nodes.recordEvent(node.uuid, 'clean.step_finished', {
+      step: stepName(step),
+      index,
+      result: (last.command_result as { clean_result?: unknown } | null)?.clean_result ?? null,
+    });
+    if (step.abort_after) {
+      this.fail(
+        node,
+        `By request, the clean operation was aborted during or after the completion of step "${stepName(step)}"`,
+        { stepRunning: false, event: 'fail' },
+      );
+      return;
+    }
+    if (step.reboot_requested) {
+      const marked = this.nodes.update(node.uuid, 'clean.reboot', {
+        driverInternalInfo: { ...node.driverInternalInfo, cleaning_reboot: true },
+      });
+      try {
+        await this.o.boot.bootRamdisk(marked);
+      } catch (err) {
+        this.fail(
+          this.nodes.get(node.uuid),
+          `Failed to reboot node ${node.uuid} after step ${stepName(step)}: ${(err as Error).message}`,
+          {
+            stepRunning: true,
+          },
+        );
+      }
+      return;
+    }
+    const row = this.nodes.transition(node, 'resume');
+    await this.runFrom(row, index + 1);
+  }
+
+  private async finish(node: NodeRow): Promise<void> {
+    const dii = { ...node.driverInternalInfo };
+    for (const k of RUN_KEYS) delete dii[k];
+    let row = this.nodes.update(
+      node.uuid,
+      'clean.finished',
+      { cleanStep: null, driverInternalInfo: dii },
+      {
+        type: 'clean.finished',
+        data: {},
+      },
+    );
+    // Fast track keeps the ramdisk up for the next operation; otherwise tear it down.
+    if (!this.o.fastTrack) {
+      try {
+        row = await this.o.power.changeLocked(row, 'power off');
+      } catch (err) {
+        this.fail(
+          this.nodes.get(row.uuid),
+          `Failed to tear down cleaning: ${(err as Error).message}`,
+          {
+            stepRunning: false,
+          },
+        );
+        return;
+      }
+    }
+    this.nodes.transition(row, isManual(row) ? 'manage' : 'done');
+  }
+
+  /**
+   * `cleaning_error_handler`: last_error, maintenance with fault `clean failure` when a step was
+   * running, cleaning info and agent token wiped, then `fail` (or `abort`).
+   */
+  fail(
+    node: NodeRow,
+    message: string,
+    opts: { stepRunning: boolean; event?: 'fail' | 'abort'; maintenance?: boolean },
+  ): NodeRow {
+    this.o.logger.error({ node: node.uuid, error: message }, 'cleaning failed');
+    const dii = { ...node.driverInternalInfo };
+    for (const k of RUN_KEYS) delete dii[k];
+    for (const k of AGENT_KEYS) delete dii[k];
+    const maintenance = opts.maintenance ?? opts.stepRunning;
+    return this.nodes.transition(node, opts.event ?? 'fail', {
+      patch: {
+        lastError: message,
+        cleanStep: null,
+        driverInternalInfo: dii,
+        ...(maintenance
+          ? { maintenance: true, fault: 'clean failure', maintenanceReason: message }
+          : {}),
+      },
+      data: { error: message, step: node.cleanStep ? stepName(node.cleanStep) : null },
+    });
+  }
+
+  /** The abort verb in clean wait: immediate if the step allows it, else after it. */
+  abort(node: NodeRow): NodeRow {
+    const step = node.cleanStep as CleanStep | null;
+    const running = step && Object.keys(step).length > 0;
+    if (running && step.abortable !== true) {
+      return this.nodes.update(
+        node.uuid,
+        'clean.abort_requested',
+        { cleanStep: { ...step, abort_after: true } },
+        { type: 'clean.abort_requested', data: { step: stepName(step) } },
+      );
+    }
+    const msg = `By request, the clean operation was aborted${running ? ` during or after the completion of step "${stepName(step)}"` : ''}`;
+    return this.fail(node, msg, { stepRunning: false, event: 'abort', maintenance: false });
+  }
+
+  private stepFailure(node: NodeRow, step: CleanStep, result: CommandResult): string {
+    return `Clean step ${stepName(step)} failed on node ${node.uuid}: ${commandErrorText(result)}`;
+  }
+
+  private agentParams(node: NodeRow): Record<string, unknown> {
+    return {
+      node: this.nodes.view(node),
+      ports: this.nodes.store.listPorts(node.uuid).map((p) => this.nodes.portView(p)),
+    };
+  }
+}

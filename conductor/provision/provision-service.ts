@@ -1,0 +1,239 @@
+import { z } from 'zod';
+import type { Logger } from '../../lib';
+import type { ProvisionState } from '../../protocol';
+import type { PowerService } from '../bmc/power-service';
+import type { NodeRow } from '../db/schema';
+import { ConductorError, invalidParameter, nodeLocked } from '../nodes/errors';
+import type { NodeService } from '../nodes/node-service';
+import { API_VERBS, nextState, verbToEvent, type ApiVerb } from '../states/state-machine';
+import type { Cleaning } from './cleaning';
+import { manualStepSchema, type ManualStep } from './clean-steps';
+import type { RamdiskBoot } from './ramdisk-boot';
+
+/** The oldest microversion that knows each verb (Ironic's API version history). */
+export const VERB_MIN_MINOR: Partial<Record<ApiVerb, number>> = {
+  manage: 4,
+  provide: 4,
+  inspect: 6,
+  abort: 13,
+  clean: 15,
+  adopt: 17,
+  rescue: 38,
+  unrescue: 38,
+  deploy: 73,
+  undeploy: 73,
+  unhold: 85,
+  service: 87,
+};
+
+/** Verbs the state machine knows but this conductor cannot carry out yet. */
+const NOT_IMPLEMENTED: ReadonlySet<ApiVerb> = new Set([
+  'active',
+  'deploy',
+  'deleted',
+  'undeploy',
+  'rebuild',
+  'adopt',
+  'rescue',
+  'unrescue',
+  'service',
+]);
+
+const bodySchema = z
+  .object({
+    target: z.string(),
+    clean_steps: z.array(z.unknown()).optional(),
+    disable_ramdisk: z.boolean().optional(),
+    configdrive: z.unknown().optional(),
+    deploy_steps: z.unknown().optional(),
+    rescue_password: z.string().optional(),
+    service_steps: z.unknown().optional(),
+    runbook: z.string().optional(),
+  })
+  .strict();
+
+export interface ProvisionServiceOptions {
+  nodes: NodeService;
+  power: PowerService;
+  cleaning: Cleaning;
+  boot: RamdiskBoot;
+  logger: Logger;
+}
+
+/**
+ * PUT /v1/nodes/{id}/states/provision: validates the verb against the state machine, moves the
+ * node synchronously (so the 202 reflects it), and runs the rest under the node lock.
+ */
+export class ProvisionService {
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(private readonly o: ProvisionServiceOptions) {}
+
+  private get nodes(): NodeService {
+    return this.o.nodes;
+  }
+
+  request(ident: string, rawBody: unknown, minor = 96): void {
+    const parsed = bodySchema.safeParse(rawBody ?? {});
+    if (!parsed.success) {
+      throw invalidParameter(
+        `Invalid provision request: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}`,
+      );
+    }
+    const body = parsed.data;
+    if (!(API_VERBS as readonly string[]).includes(body.target)) {
+      throw invalidParameter(`"${body.target}" is not a valid provision state target.`);
+    }
+    const verb = body.target as ApiVerb;
+    const min = VERB_MIN_MINOR[verb];
+    if (min !== undefined && minor < min) {
+      throw new ConductorError(
+        'NotAcceptable',
+        `The "${verb}" target requires API version 1.${min} or newer.`,
+      );
+    }
+    const steps = this.cleanSteps(verb, body.clean_steps);
+    const node = this.nodes.get(ident);
+    const event = verbToEvent(verb);
+    if (!nextState(node.provisionState, event)) {
+      throw new ConductorError(
+        'InvalidStateRequested',
+        `The requested action "${verb}" can not be performed on node "${node.uuid}" while it is in state "${node.provisionState}".`,
+      );
+    }
+    if (NOT_IMPLEMENTED.has(verb)) {
+      throw invalidParameter(
+        `The "${verb}" action is not supported by the embedded conductor yet.`,
+      );
+    }
+    const release = this.nodes.locks.tryAcquire(node.uuid, `provision:${verb}`);
+    if (!release) throw nodeLocked(node.uuid, this.nodes.locks.holder(node.uuid) ?? 'conductor');
+    let work: Promise<void>;
+    try {
+      work = this.begin(node, verb, steps);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const tracked = work
+      .catch((err: unknown) =>
+        this.o.logger.error({ err, node: node.uuid, verb }, 'provision action crashed'),
+      )
+      .finally(() => {
+        release();
+        this.inflight.delete(tracked);
+      });
+    this.inflight.add(tracked);
+  }
+
+  async idle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  private cleanSteps(verb: ApiVerb, raw: unknown[] | undefined): ManualStep[] | undefined {
+    if (verb !== 'clean') {
+      if (raw !== undefined)
+        throw invalidParameter('"clean_steps" is only valid for the "clean" target.');
+      return undefined;
+    }
+    if (!raw || raw.length === 0) {
+      throw invalidParameter(
+        '"clean_steps" is required when setting target provision state to clean',
+      );
+    }
+    const parsed = z.array(manualStepSchema).safeParse(raw);
+    if (!parsed.success) {
+      throw invalidParameter(
+        `Invalid clean_steps: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  /** The synchronous part; returns the asynchronous remainder. */
+  private begin(node: NodeRow, verb: ApiVerb, steps: ManualStep[] | undefined): Promise<void> {
+    const data = { verb };
+    switch (verb) {
+      case 'manage': {
+        if (node.provisionState !== 'enroll') {
+          this.nodes.transition(node, 'manage', { data });
+          return Promise.resolve();
+        }
+        const row = this.nodes.transition(node, 'manage', { data });
+        return this.verify(row);
+      }
+      case 'provide': {
+        const row = this.nodes.transition(node, 'provide', { target: 'available', data });
+        return this.o.cleaning.start(row);
+      }
+      case 'clean': {
+        const row = this.nodes.transition(node, 'clean', { target: 'manageable', data });
+        return this.o.cleaning.start(row, steps);
+      }
+      case 'inspect': {
+        const row = this.nodes.transition(node, 'inspect', {
+          data,
+          patch: { inspectionStartedAt: this.nodes.now(), inspectionFinishedAt: null },
+        });
+        return this.inspect(row);
+      }
+      case 'abort':
+        this.abort(node);
+        return Promise.resolve();
+      case 'unhold':
+        this.nodes.transition(node, 'unhold', { data });
+        return Promise.resolve();
+      case 'active':
+      case 'deploy':
+      case 'deleted':
+      case 'undeploy':
+      case 'rebuild':
+      case 'adopt':
+      case 'rescue':
+      case 'unrescue':
+      case 'service':
+        throw invalidParameter(
+          `The "${verb}" action is not supported by the embedded conductor yet.`,
+        );
+    }
+  }
+
+  /** verifying: the credentials work if the BMC tells us the power state. */
+  private async verify(node: NodeRow): Promise<void> {
+    try {
+      const power = await this.o.power.read(node);
+      this.nodes.transition(node, 'done', { patch: { powerState: power, lastError: null } });
+    } catch (err) {
+      this.nodes.transition(node, 'fail', {
+        patch: {
+          lastError: `Failed to get power state for node ${node.uuid}. Error: ${(err as Error).message}`,
+        },
+      });
+    }
+  }
+
+  /** In-band inspection: boot the ramdisk; its continue_inspection call finishes it. */
+  private async inspect(node: NodeRow): Promise<void> {
+    try {
+      const row = await this.o.boot.bootRamdisk(node);
+      this.nodes.transition(row, 'wait');
+    } catch (err) {
+      this.nodes.transition(this.nodes.get(node.uuid), 'fail', {
+        patch: { lastError: `Failed to inspect node ${node.uuid}: ${(err as Error).message}` },
+      });
+    }
+  }
+
+  private abort(node: NodeRow): void {
+    const state = node.provisionState as ProvisionState;
+    if (state === 'clean wait' || state === 'clean hold') {
+      this.o.cleaning.abort(node);
+      return;
+    }
+    const message =
+      state === 'inspect wait'
+        ? 'Inspection was aborted by request.'
+        : `By request, the operation was aborted in state "${state}".`;
+    this.nodes.transition(node, 'abort', { patch: { lastError: message } });
+  }
+}

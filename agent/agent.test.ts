@@ -1,4 +1,5 @@
-import { fetch } from 'undici';
+import { X509Certificate } from 'node:crypto';
+import { Agent as UndiciAgent, fetch } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from './agent';
 import type { Extension } from './commands';
@@ -7,6 +8,7 @@ import type { AgentEvents } from './events';
 import { FakeHost } from './testing/fake-host';
 import { FakeIronic } from './testing/fake-ironic';
 import { SteppingClock } from './testing/stepping-clock';
+import { generateSelfSignedCertificate } from './tls';
 
 const TOKEN = 'k'.repeat(40);
 const MAC = '52:54:00:aa:bb:01';
@@ -41,7 +43,7 @@ describe('Agent', () => {
   let events: { name: string; event: unknown }[];
 
   beforeEach(async () => {
-    clock = new SteppingClock();
+    clock = new SteppingClock(Date.now());
     ironic = new FakeIronic(clock);
     await ironic.start();
     events = [];
@@ -57,6 +59,7 @@ describe('Agent', () => {
       api_url: [ironic.url],
       listen_host: '127.0.0.1',
       listen_port: 0,
+      enable_auto_tls: false,
       ...overrides,
     });
     agent = new Agent({
@@ -148,6 +151,71 @@ describe('Agent', () => {
     expect(clock.pending).toBe(0);
     await expect(fetch(`${base}/v1/status`)).rejects.toThrow();
     await a.stop(); // idempotent
+  });
+
+  it('switches to auto TLS with Ironic >= 1.68 and sends the certificate as agent_verify_ca', async () => {
+    ironic.lookup = () => found();
+    const a = build({ enable_auto_tls: true });
+    await a.start();
+    const port = a.port;
+    await drive(() => ironic.of('/v1/heartbeat/').length === 1);
+    expect(a.port).toBe(port);
+    expect(a.callbackUrl).toBe(`https://127.0.0.1:${port}`);
+    const body = ironic.of('/v1/heartbeat/')[0]!.body as Record<string, string>;
+    expect(body.callback_url).toBe(`https://127.0.0.1:${port}`);
+    const cert = new X509Certificate(body.agent_verify_ca!);
+    expect(cert.subjectAltName).toBe('IP Address:127.0.0.1');
+    expect(cert.subject).toBe('CN=sim-1');
+    expect(cert.publicKey.asymmetricKeyDetails?.namedCurve).toBe('secp384r1');
+    const dispatcher = new UndiciAgent({ connect: { ca: body.agent_verify_ca } });
+    try {
+      const res = await fetch(`https://127.0.0.1:${port}/v1/status`, { dispatcher });
+      expect(res.status).toBe(200);
+    } finally {
+      await dispatcher.close();
+    }
+  });
+
+  it('stays on HTTP when Ironic is older than 1.68', async () => {
+    ironic.root = () => ({ status: 200, body: { default_version: { version: '1.67' } } });
+    ironic.lookup = () => found();
+    const a = build({ enable_auto_tls: true });
+    await a.start();
+    await drive(() => ironic.of('/v1/heartbeat/').length === 1);
+    expect(ironic.of('/v1/heartbeat/')[0]!.body).not.toHaveProperty('agent_verify_ca');
+    expect(a.callbackUrl).toMatch(/^http:/);
+  });
+
+  it('serves HTTPS with listen_tls and the configured certificate', async () => {
+    const pki = generateSelfSignedCertificate({
+      ipAddress: '127.0.0.1',
+      commonName: 'manual',
+      curve: 'p256',
+      now: Date.now(),
+      allowedClockSkewS: 60,
+    });
+    const config = defaultAgentConfig({
+      listen_host: '127.0.0.1',
+      listen_port: 0,
+      standalone: true,
+      listen_tls: true,
+      advertise_protocol: 'https',
+      tls_cert_file: '/etc/ipa/tls.crt',
+      tls_key_file: '/etc/ipa/tls.key',
+    });
+    const host = machine(clock)
+      .file('/etc/ipa/tls.crt', pki.certPem)
+      .file('/etc/ipa/tls.key', pki.keyPem);
+    agent = new Agent({ host, config });
+    await agent.start();
+    expect(agent.callbackUrl).toBe(`https://127.0.0.1:${agent.port}`);
+    const dispatcher = new UndiciAgent({ connect: { ca: pki.certPem } });
+    try {
+      const res = await fetch(`https://127.0.0.1:${agent.port}/status`, { dispatcher });
+      expect(await res.json()).toMatchObject({ version: '12.0.0' });
+    } finally {
+      await dispatcher.close();
+    }
   });
 
   it('posts inspection data first and looks up with the node UUID it returns', async () => {

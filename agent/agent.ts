@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import type { Clock, Logger } from '../lib';
@@ -35,6 +35,7 @@ import {
   postInspectionData,
 } from './ironic';
 import { type LogRing, createAgentLogger } from './log';
+import { createClientDispatcher, generateSelfSignedCertificate, tlsPolicy } from './tls';
 import { AGENT_VERSION } from './version';
 
 export interface AgentOptions {
@@ -75,8 +76,12 @@ export class Agent {
   private readonly events: TypedEmitter<AgentEvents>;
   private readonly abort = new AbortController();
   private readonly executor: CommandExecutor;
-  private readonly ironicHttp: IronicHttp | null;
-  private readonly ironic: IronicClient | null;
+  private ironicHttp: IronicHttp | null = null;
+  private ironic: IronicClient | null = null;
+  private readonly injectedDispatcher: Dispatcher | undefined;
+  private readonly fetchImpl: FetchLike | undefined;
+  private ownDispatcher: Dispatcher | null = null;
+  private autoTls = false;
   private currentState: AgentState = 'starting';
   private started = false;
   private stopping: Promise<void> | null = null;
@@ -110,24 +115,8 @@ export class Agent {
     this.events = new TypedEmitter<AgentEvents>(logger);
     this.token = this.config.agent_token;
     this.advertiseHost = this.config.advertise_host;
-    if (this.config.api_url.length > 0 || this.config.inspection_callback_url) {
-      this.ironicHttp = new IronicHttp({
-        urls: this.config.api_url,
-        clock: this.clock,
-        logger: this.logger.child({ component: 'ironic' }),
-        timeoutMs: this.config.http_request_timeout * 1000,
-        globalRequestId: this.config.global_request_id,
-        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      });
-      this.ironic =
-        this.config.api_url.length > 0
-          ? new IronicClient(this.ironicHttp, this.logger, this.config.ironic_api_version)
-          : null;
-    } else {
-      this.ironicHttp = null;
-      this.ironic = null;
-    }
+    this.injectedDispatcher = options.dispatcher;
+    this.fetchImpl = options.fetch;
     this.executor = new CommandExecutor({
       clock: this.clock,
       logger: this.logger.child({ component: 'commands' }),
@@ -175,7 +164,8 @@ export class Agent {
     if (this.boundPort === null || this.advertiseHost === null) return null;
     const port = this.config.advertise_port ?? this.boundPort;
     const host = isIPv6(this.advertiseHost) ? `[${this.advertiseHost}]` : this.advertiseHost;
-    return `${this.config.advertise_protocol}://${host}:${port}`;
+    const protocol = this.autoTls ? 'https' : this.config.advertise_protocol;
+    return `${protocol}://${host}:${port}`;
   }
 
   /** The port the API is bound to (useful with `listen_port = 0`). */
@@ -210,6 +200,7 @@ export class Agent {
       'starting ironic-python-agent',
     );
     try {
+      await this.setupIronic();
       this.cachedInventory = await this.collect(signal);
       if (this.config.standalone && this.token === null) {
         this.token = randomBytes(32).toString('base64url');
@@ -222,7 +213,7 @@ export class Agent {
       await this.shutdownServer();
       throw err;
     }
-    if (this.config.advertise_host === null && (this.config.standalone || !this.ironic)) {
+    if (this.config.advertise_host === null && (this.config.standalone || !this.talksToIronic)) {
       this.advertiseHost = this.localAddress();
     }
     this.lifecycle = this.runLifecycle(signal).catch(async (err: unknown) => {
@@ -240,6 +231,7 @@ export class Agent {
       await this.heartbeater?.stop();
       await this.shutdownServer();
       await this.lifecycle;
+      await this.ownDispatcher?.close();
       this.setState('stopped');
       this.logger.info('agent stopped');
     })();
@@ -249,6 +241,64 @@ export class Agent {
   /** Requests an early heartbeat (as when an async command ends). */
   forceHeartbeat(): void {
     this.heartbeater?.force();
+  }
+
+  private get talksToIronic(): boolean {
+    return this.config.api_url.length > 0;
+  }
+
+  /** The Ironic client, with IPA's outgoing TLS settings unless a dispatcher was injected. */
+  private async setupIronic(): Promise<void> {
+    if (!this.talksToIronic && !this.config.inspection_callback_url) return;
+    let dispatcher = this.injectedDispatcher;
+    if (!dispatcher) {
+      this.ownDispatcher = await createClientDispatcher(this.host, this.config, this.logger);
+      dispatcher = this.ownDispatcher;
+    }
+    this.ironicHttp = new IronicHttp({
+      urls: this.config.api_url,
+      clock: this.clock,
+      logger: this.logger.child({ component: 'ironic' }),
+      timeoutMs: this.config.http_request_timeout * 1000,
+      globalRequestId: this.config.global_request_id,
+      dispatcher,
+      ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}),
+    });
+    if (this.talksToIronic) {
+      this.ironic = new IronicClient(this.ironicHttp, this.logger, this.config.ironic_api_version);
+    }
+  }
+
+  /**
+   * IPA's auto TLS (research/ipa.md §1.7): with Ironic ≥ 1.68 and no manual TLS, serve HTTPS
+   * with a fresh self-signed certificate for the advertised IP and send it as
+   * `agent_verify_ca`. IPA starts its API only after lookup; this agent already listens (plain,
+   * token-less) and switches to HTTPS on the same port before the first heartbeat.
+   */
+  private async maybeEnableAutoTls(signal: AbortSignal): Promise<void> {
+    if (!this.config.enable_auto_tls || this.config.listen_tls || !this.ironic) return;
+    if (!(await this.ironic.supportsVerifyCa(signal))) return;
+    const ip = this.advertiseHost;
+    if (ip === null || !isIP(ip)) {
+      this.logger.warn(
+        { advertiseHost: ip },
+        'auto TLS needs an IP address to advertise; staying on HTTP',
+      );
+      return;
+    }
+    const { certPem, keyPem } = generateSelfSignedCertificate({
+      ipAddress: ip,
+      commonName: this.cachedInventory?.hostname ?? 'ironic-python-agent',
+      curve: this.config.tls_certificate_curve,
+      now: this.clock.now(),
+      allowedClockSkewS: this.config.auto_tls_allowed_clock_skew,
+    });
+    await this.shutdownServer();
+    if (signal.aborted) return;
+    await this.listen({ key: keyPem, cert: certPem }, this.boundPort ?? this.config.listen_port);
+    this.verifyCa = certPem;
+    this.autoTls = true;
+    this.logger.info('auto TLS enabled: serving HTTPS with a self-signed certificate');
   }
 
   private async runLifecycle(signal: AbortSignal): Promise<void> {
@@ -305,6 +355,7 @@ export class Agent {
         signal,
       });
     }
+    await this.maybeEnableAutoTls(signal);
     this.logger.info({ callbackUrl: this.callbackUrl }, 'advertising the agent API');
     this.setState('running');
     const ironic = this.ironic;
@@ -390,7 +441,20 @@ export class Agent {
     });
   }
 
-  private async listen(): Promise<void> {
+  private async listen(
+    https?: { key: string; cert: string },
+    port: number = this.config.listen_port,
+  ): Promise<void> {
+    if (!https && this.config.listen_tls) {
+      https = {
+        cert: await this.host.readFile(this.config.tls_cert_file!),
+        key: await this.host.readFile(this.config.tls_key_file!),
+      };
+      if (this.config.advertise_protocol !== 'https') {
+        this.logger.warn('listen_tls is set but advertise_protocol is http; Ironic will call http');
+      }
+    }
+    const policy = tlsPolicy(this.config.tls_min_version, this.config.tls_cipher_suites);
     const server = buildApiServer({
       executor: this.executor,
       getToken: () => this.token,
@@ -399,9 +463,9 @@ export class Agent {
       logger: this.logger.child({ component: 'api' }),
       bodyLimit: this.config.max_request_body_bytes,
       signal: this.abort.signal,
+      ...(https ? { https: { ...https, ...policy } } : {}),
     });
     this.server = server;
-    const port = this.config.listen_port;
     try {
       await server.listen({ host: this.config.listen_host, port });
     } catch (err) {
@@ -418,7 +482,7 @@ export class Agent {
     }
     const address = server.server.address();
     this.boundPort = typeof address === 'object' && address ? address.port : port;
-    const url = `${this.config.listen_tls ? 'https' : 'http'}://${this.config.listen_host}:${this.boundPort}`;
+    const url = `${https ? 'https' : 'http'}://${this.config.listen_host}:${this.boundPort}`;
     this.logger.info({ port: this.boundPort }, `API listening on ${url}`);
     this.events.emit('listening', { url, port: this.boundPort });
   }

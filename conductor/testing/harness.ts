@@ -16,6 +16,11 @@ import { ChangeBus, type NodeChange } from '../nodes/change-bus';
 import { NodeLocks } from '../nodes/node-locks';
 import { NodeService } from '../nodes/node-service';
 import { RamdiskService, type RamdiskOptions } from '../nodes/ramdisk-service';
+import { Agent } from 'undici';
+import { AgentClient } from '../agent/agent-client';
+import { Cleaning } from '../provision/cleaning';
+import { ProvisionService } from '../provision/provision-service';
+import { RamdiskBoot } from '../provision/ramdisk-boot';
 
 export const BASE_URL = 'http://ironic.test:6385';
 
@@ -36,13 +41,19 @@ export interface Harness {
   power: PowerService;
   locks: NodeLocks;
   dispatchers: RedfishDispatchers;
+  cleaning: Cleaning;
+  provision: ProvisionService;
   api: FastifyInstance;
+  /** Waits for all background work (heartbeat processing, power, provisioning). */
+  idle(): Promise<void>;
   changes: NodeChange[];
   close(): Promise<void>;
 }
 
 /** The conductor's services over a temp database, with the API ready for `inject`. */
-export function createHarness(opts: Partial<RamdiskOptions> = {}): Harness {
+export function createHarness(
+  opts: Partial<RamdiskOptions> & { automatedClean?: boolean } = {},
+): Harness {
   const tmp = tempDir();
   const clock = new FakeClock();
   const logger = silentLogger();
@@ -70,7 +81,35 @@ export function createHarness(opts: Partial<RamdiskOptions> = {}): Harness {
     ['fake-hardware', new FakePower()],
   ]);
   const power = new PowerService(nodes, drivers, logger);
-  const api = createApiServer({ nodes, ramdisk, power, logger, baseUrl: () => BASE_URL });
+  const agentDispatcher = new Agent();
+  const boot = new RamdiskBoot(nodes, power, logger);
+  const cleaning = new Cleaning({
+    nodes,
+    power,
+    agent: new AgentClient({ dispatcher: agentDispatcher }),
+    boot,
+    clock,
+    logger,
+    fastTrack: opts.fastTrack ?? true,
+    automatedClean: opts.automatedClean ?? true,
+  });
+  const provision = new ProvisionService({ nodes, power, cleaning, boot, logger });
+  ramdisk.continuation = async (row) => {
+    if (row.provisionState === 'clean wait') await cleaning.onHeartbeat(row);
+  };
+  const api = createApiServer({
+    nodes,
+    ramdisk,
+    power,
+    provision,
+    logger,
+    baseUrl: () => BASE_URL,
+  });
+  const idle = async () => {
+    for (let i = 0; i < 5; i++) {
+      await Promise.all([ramdisk.idle(), power.idle(), provision.idle()]);
+    }
+  };
   return {
     clock,
     db,
@@ -79,13 +118,16 @@ export function createHarness(opts: Partial<RamdiskOptions> = {}): Harness {
     power,
     locks,
     dispatchers,
+    cleaning,
+    provision,
     api,
     changes,
+    idle,
     async close() {
       await api.close();
-      await ramdisk.idle();
-      await power.idle();
+      await idle();
       await dispatchers.close();
+      await agentDispatcher.close();
       db.close();
       tmp.remove();
     },

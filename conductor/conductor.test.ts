@@ -147,4 +147,39 @@ describe('Conductor', () => {
     await c.stop();
     expect(clock.pending).toBe(0);
   });
+
+  it('runs provision verbs and fails operations a restart interrupted', async () => {
+    let c = await start();
+    c.createNode({ name: 'v', driver: 'fake-hardware' });
+    const verifying = c.setProvisionState('v', 'manage');
+    expect(['verifying', 'manageable']).toContain(verifying.provision_state);
+    await c.idle();
+    expect(c.getNode('v')?.provision_state).toBe('manageable');
+    expect(() => c.setProvisionState('v', 'deploy')).toThrow(/can not be performed/);
+    c.setProvisionState('v', 'provide');
+    await c.idle();
+    // fake-hardware "boots" instantly; the node now waits for its ramdisk.
+    expect(c.getNode('v')?.provision_state).toBe('clean wait');
+    await c.stop();
+    running.length = 0;
+
+    c = await start();
+    expect(c.getNode('v')?.provision_state).toBe('clean wait'); // wait states survive
+    await c.stop();
+    running.length = 0;
+
+    // A node caught mid-transition (cleaning) cannot be resumed: it is failed on start.
+    const { openDatabase } = await import('./db/database');
+    const { NodeStore } = await import('./db/node-store');
+    const db = openDatabase(`${tmp.dir}/data`);
+    const store = new NodeStore(db.db);
+    store.updateNode(store.getNodeByName('v')!.uuid, {
+      provisionState: 'cleaning',
+    });
+    db.close();
+    c = await start();
+    const failed = c.getNode('v');
+    expect(failed?.provision_state).toBe('clean failed');
+    expect(failed?.last_error).toMatch(/conductor restarted/);
+  });
 });

@@ -1,3 +1,4 @@
+import { Agent as HttpAgent, fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../lib';
 import { inventorySchema } from '../protocol';
@@ -96,7 +97,8 @@ describe('Fleet', () => {
     expect(inventory.interfaces.map((i) => i.mac_address)).toEqual(macs);
     expect(inventory.boot.pxe_interface).toBe(`01-${macs[0]!.replace(/:/g, '-')}`);
     expect(ironic.lookups).toEqual(['1be26c0b-03f2-4d2e-ae87-c02d7f33c123']);
-    expect(ironic.heartbeats[0]!.callback_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // Ironic 1.88 lets the agent use auto TLS, so it advertises https with a self-signed cert.
+    expect(ironic.heartbeats[0]!.callback_url).toMatch(/^https?:\/\/127\.0\.0\.1:\d+$/);
     expect(fleet.get('comp-1')).toMatchObject({ power: 'On', agent: 'running' });
     expect(changes.map((c) => c.agent)).toContain('looking-up');
     const serial = fleet.serial('comp-1').tail();
@@ -107,10 +109,13 @@ describe('Fleet', () => {
 
     // The agent's API answers until the plug is pulled, and not after.
     const callback = ironic.heartbeats[0]!.callback_url;
-    expect((await fetch(`${callback}/v1/status`)).status).toBe(200);
+    const insecure = new HttpAgent({ connect: { rejectUnauthorized: false } });
+    cleanup.push(() => insecure.close());
+    const status = await undiciFetch(`${callback}/v1/status`, { dispatcher: insecure });
+    expect(status.status).toBe(200);
     await fleet.powerOff('comp-1');
     expect(fleet.get('comp-1')).toMatchObject({ power: 'Off', agent: 'off' });
-    await expect(fetch(`${callback}/v1/status`)).rejects.toThrow();
+    await expect(undiciFetch(`${callback}/v1/status`, { dispatcher: insecure })).rejects.toThrow();
   });
 
   it('serves its Redfish service on a real socket and stops cleanly', async () => {

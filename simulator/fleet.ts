@@ -77,6 +77,7 @@ export class Fleet {
     this.logger = options.logger;
     this.app = createRedfishApp({
       directory: { get: (id) => this.machines.get(id), list: () => this.machines.values() },
+      clock: this.clock,
       ...(options.logger ? { logger: options.logger.child({ part: 'redfish' }) } : {}),
     });
   }

@@ -90,6 +90,7 @@ export class Machine {
   private currentAgent: AgentStatus = 'off';
   private override: BootOverride;
   private mode: BootMode;
+  private secureBootEnabled = false;
   private readonly media = new Map<MediaDevice, VirtualMediaSlot>();
   private generation = 0;
   private poweredOnAt = 0;
@@ -277,6 +278,16 @@ export class Machine {
       target: change.target ?? this.override.target,
       enabled: change.enabled ?? this.override.enabled,
     };
+    this.touch();
+  }
+
+  get secureBoot(): boolean {
+    return this.secureBootEnabled;
+  }
+
+  setSecureBoot(enabled: boolean): void {
+    if (this.secureBootEnabled === enabled) return;
+    this.secureBootEnabled = enabled;
     this.touch();
   }
 

@@ -5,12 +5,10 @@ import {
   RESET_TYPES,
 } from '../../../protocol';
 import type { Machine } from '../../machine';
+import { odataId } from './context';
+import { chassisPath, managerPath, systemPath, virtualMediaPath } from './paths';
 
-export const SYSTEMS = '/redfish/v1/Systems';
-
-export function systemPath(machine: Machine): string {
-  return `${SYSTEMS}/${encodeURIComponent(machine.id)}`;
-}
+export { systemPath };
 
 /** Redfish PowerState: a graceful shutdown in progress reads PoweringOff. */
 export function powerState(machine: Machine): 'On' | 'Off' | 'PoweringOff' {
@@ -40,7 +38,7 @@ export function systemResource(machine: Machine): Record<string, unknown> {
     HostName: spec.name,
     PowerState: powerState(machine),
     IndicatorLED: 'Off',
-    Status: { State: 'Enabled', Health: 'OK' },
+    Status: { State: 'Enabled', Health: machine.faults.failedDisks.size > 0 ? 'Warning' : 'OK' },
     Boot: {
       BootSourceOverrideEnabled: override.enabled,
       BootSourceOverrideTarget: override.target,
@@ -59,6 +57,16 @@ export function systemResource(machine: Machine): Record<string, unknown> {
     MemorySummary: {
       TotalSystemMemoryGiB: spec.memoryMiB / 1024,
       Status: { State: 'Enabled', Health: 'OK' },
+    },
+    Processors: odataId(`${path}/Processors`),
+    EthernetInterfaces: odataId(`${path}/EthernetInterfaces`),
+    SimpleStorage: odataId(`${path}/SimpleStorage`),
+    Storage: odataId(`${path}/Storage`),
+    SecureBoot: odataId(`${path}/SecureBoot`),
+    VirtualMedia: odataId(virtualMediaPath(machine)),
+    Links: {
+      Chassis: [odataId(chassisPath(machine))],
+      ManagedBy: [odataId(managerPath(machine))],
     },
     Actions: {
       '#ComputerSystem.Reset': {

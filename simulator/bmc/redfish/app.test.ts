@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../../lib';
 import type { Machine } from '../../machine';
 import { testMachine } from '../../testing/machines';
-import { createRedfishApp } from './redfish-app';
+import { createRedfishApp } from './app';
 
 const AUTH = `Basic ${Buffer.from('admin:secret-pw').toString('base64')}`;
 const WRONG = `Basic ${Buffer.from('admin:nope').toString('base64')}`;

@@ -1,22 +1,12 @@
-import { LabClockProvider } from './_components/lab-clock';
-import { LabSummary } from './_components/lab-summary';
-import { LiveMachinesProvider } from './_components/live-machines';
-import { MachinesView } from './_components/machines-view';
+import { Suspense } from 'react';
+import { MachineList } from './_components/machine-list';
 
-export default function HomePage() {
+export default function MachinesPage() {
   return (
-    <LabClockProvider>
-      <LiveMachinesProvider>
-        <header className="border-b border-zinc-200 dark:border-zinc-800">
-          <div className="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-3 px-4 py-3">
-            <span className="text-sm font-semibold tracking-tight">Bare-metal lab</span>
-            <LabSummary />
-          </div>
-        </header>
-        <main className="mx-auto max-w-7xl px-4 py-5">
-          <MachinesView />
-        </main>
-      </LiveMachinesProvider>
-    </LabClockProvider>
+    <main className="mx-auto max-w-screen-2xl px-4 py-5">
+      <Suspense fallback={<p className="py-10 text-center text-sm text-zinc-500">Loading…</p>}>
+        <MachineList />
+      </Suspense>
+    </main>
   );
 }

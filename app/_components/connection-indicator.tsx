@@ -1,6 +1,6 @@
 'use client';
 
-import { useLiveMachines, type Connection } from './live-machines';
+import { useLive, type Connection } from './live-provider';
 
 const look: Record<Connection, { label: string; dot: string }> = {
   connecting: { label: 'Connecting…', dot: 'bg-zinc-400' },
@@ -11,7 +11,7 @@ const look: Record<Connection, { label: string; dot: string }> = {
 
 /** Says whether what is on screen is current: live, reconnecting, or stale since a given time. */
 export function ConnectionIndicator() {
-  const { connection, lostAt, retry } = useLiveMachines();
+  const { connection, lostAt, retry } = useLive();
   const { label, dot } = look[connection];
   const since =
     lostAt === null

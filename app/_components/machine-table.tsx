@@ -1,169 +1,210 @@
 'use client';
 
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useRef } from 'react';
+import type { SortKey } from '../_lib/search';
 import type { MachineRow } from '../_server/router';
-import { formatDiskBytes, formatMemoryMiB, provisionTone, toneClasses } from './format';
 import { HeartbeatAge } from './heartbeat-age';
+import {
+  AgentCell,
+  BmcCell,
+  HardwareCell,
+  NameCell,
+  PowerCell,
+  ProvisionCell,
+  type OnFilter,
+} from './machine-cells';
 import { PowerButton } from './power-button';
+import type { ListParams } from './use-list-params';
+import type { MachinePages } from './use-machine-pages';
 
 const th =
-  'px-3 py-2 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase dark:text-zinc-400';
+  'sticky top-0 z-10 bg-zinc-50 px-3 py-2 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase dark:bg-zinc-900 dark:text-zinc-400';
 const td = 'px-3 py-2 align-top';
-const sub = 'text-xs text-zinc-500 dark:text-zinc-400';
+const COLUMNS = 8;
+const ROW_ESTIMATE = 58;
 
-function ProvisionCell({ row }: { row: MachineRow }) {
-  const tone = provisionTone(row.provisionState);
+const columns: { label: string; sort?: SortKey }[] = [
+  { label: 'Machine', sort: 'name' },
+  { label: 'Provision state', sort: 'state' },
+  { label: 'Power', sort: 'power' },
+  { label: 'Last heartbeat', sort: 'heartbeat' },
+  { label: 'Agent' },
+  { label: 'Hardware', sort: 'cpus' },
+  { label: 'BMC' },
+];
+
+function SortHeader({
+  label,
+  sort,
+  params,
+  onSort,
+}: {
+  label: string;
+  sort?: SortKey;
+  params: ListParams;
+  onSort: (sort: SortKey) => void;
+}) {
+  const active = sort !== undefined && params.sort === sort;
+  const ariaSort = active ? (params.dir === 'asc' ? 'ascending' : 'descending') : undefined;
   return (
-    <div className="flex flex-col items-start gap-0.5">
-      <span
-        className={`rounded-md px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset ${toneClasses[tone]}`}
-      >
-        {row.provisionState}
-      </span>
-      {row.targetProvisionState && <span className={sub}>→ {row.targetProvisionState}</span>}
-      {row.maintenance && (
-        <span className="text-xs text-amber-700 dark:text-amber-400">maintenance</span>
+    <th scope="col" className={th} aria-sort={ariaSort}>
+      {sort ? (
+        <button type="button" onClick={() => onSort(sort)} className="uppercase hover:underline">
+          {label}
+          <span aria-hidden className="ml-1 inline-block w-2">
+            {active ? (params.dir === 'asc' ? '↑' : '↓') : ''}
+          </span>
+        </button>
+      ) : (
+        label
       )}
-      {row.lastError && (
-        <span
-          className="max-w-64 truncate text-xs text-red-700 dark:text-red-400"
-          title={row.lastError}
-        >
-          {row.lastError}
-        </span>
-      )}
-    </div>
+    </th>
   );
 }
 
-function PowerCell({ state }: { state: string | null }) {
-  const dot =
-    state === 'power on'
-      ? 'bg-emerald-500'
-      : state === 'power off'
-        ? 'bg-zinc-400'
-        : 'bg-amber-500';
+function Row({
+  row,
+  index,
+  onFilter,
+  heartbeatTimeoutS,
+  measure,
+}: {
+  row: MachineRow;
+  index: number;
+  onFilter: OnFilter;
+  heartbeatTimeoutS?: number;
+  measure: (el: HTMLTableRowElement | null) => void;
+}) {
   return (
-    <span className="inline-flex items-center gap-1.5 whitespace-nowrap" data-testid="power-state">
-      <span aria-hidden className={`size-2 rounded-full ${dot}`} />
-      {state ?? 'unknown'}
-    </span>
+    <tr
+      ref={measure}
+      data-index={index}
+      data-machine={row.name}
+      aria-rowindex={index + 2}
+      className="border-t border-zinc-100 hover:bg-zinc-50/60 dark:border-zinc-800/80 dark:hover:bg-zinc-900/50"
+    >
+      <th scope="row" className={`${td} text-left font-normal`}>
+        <NameCell row={row} onFilter={onFilter} />
+      </th>
+      <td className={td}>
+        <ProvisionCell row={row} onFilter={onFilter} />
+      </td>
+      <td className={td}>
+        <PowerCell state={row.powerState} onFilter={onFilter} />
+      </td>
+      <td className={`${td} whitespace-nowrap`}>
+        <HeartbeatAge at={row.lastHeartbeat} timeoutS={heartbeatTimeoutS} />
+      </td>
+      <td className={td}>
+        <AgentCell row={row} />
+      </td>
+      <td className={td}>
+        <HardwareCell row={row} />
+      </td>
+      <td className={td}>
+        <BmcCell row={row} />
+      </td>
+      <td className={`${td} text-right`}>
+        <PowerButton row={row} />
+      </td>
+    </tr>
   );
 }
 
-function HardwareCell({ row }: { row: MachineRow }) {
-  const inv = row.inventory;
-  if (!inv) return <span className={sub}>not inspected</span>;
-  return (
-    <div className="whitespace-nowrap" data-testid="hardware">
-      <div>
-        {inv.cpus ?? '?'} CPU ·{' '}
-        {inv.ramMiB === null ? '? RAM' : `${formatMemoryMiB(inv.ramMiB)} RAM`}
-      </div>
-      <div className={sub}>
-        {inv.diskCount} {inv.diskCount === 1 ? 'disk' : 'disks'}, {formatDiskBytes(inv.diskBytes)}
-        {inv.nicCount > 0 && ` · ${inv.nicCount} NIC${inv.nicCount === 1 ? '' : 's'}`}
-      </div>
-    </div>
-  );
-}
-
-/** The fleet at a glance: one dense row per machine, patched in place as the feed reports. */
+/**
+ * The fleet as one long, virtualised table: only the rows in view are in the DOM, and only their
+ * pages are fetched, so ten thousand machines scroll like ten.
+ */
 export function MachineTable({
-  rows,
+  pages,
+  params,
+  onRangeChange,
+  onSort,
+  onFilter,
   stale,
   heartbeatTimeoutS,
 }: {
-  rows: readonly MachineRow[];
+  pages: MachinePages;
+  params: ListParams;
+  onRangeChange: (first: number, last: number) => void;
+  onSort: (sort: SortKey) => void;
+  onFilter: OnFilter;
   stale: boolean;
   heartbeatTimeoutS?: number;
 }) {
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const count = pages.total ?? 0;
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_ESTIMATE,
+    overscan: 12,
+    getItemKey: (index) => pages.rowAt(index)?.uuid ?? `pending-${index}`,
+    onChange: (instance) => {
+      const items = instance.getVirtualItems();
+      onRangeChange(items[0]?.index ?? 0, items.at(-1)?.index ?? 0);
+    },
+  });
+  const items = virtualizer.getVirtualItems();
+  const padTop = items[0]?.start ?? 0;
+  const padBottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
+
   return (
-    <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
+    <div
+      ref={scrollRef}
+      className="max-h-[calc(100dvh-15rem)] min-h-64 overflow-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800"
+    >
       <table
         className={`w-full border-collapse text-sm transition-opacity ${stale ? 'opacity-60' : ''}`}
+        aria-rowcount={count + 1}
         aria-busy={stale || undefined}
       >
         <caption className="sr-only">Machines, updated live</caption>
-        <thead className="bg-zinc-50 dark:bg-zinc-900">
-          <tr>
-            <th scope="col" className={th}>
-              Machine
-            </th>
-            <th scope="col" className={th}>
-              Provision state
-            </th>
-            <th scope="col" className={th}>
-              Power
-            </th>
-            <th scope="col" className={th}>
-              Last heartbeat
-            </th>
-            <th scope="col" className={th}>
-              Agent
-            </th>
-            <th scope="col" className={th}>
-              Hardware
-            </th>
-            <th scope="col" className={th}>
-              BMC
-            </th>
+        <thead>
+          <tr aria-rowindex={1}>
+            {columns.map((c) => (
+              <SortHeader key={c.label} {...c} params={params} onSort={onSort} />
+            ))}
             <th scope="col" className={th}>
               <span className="sr-only">Actions</span>
             </th>
           </tr>
         </thead>
-        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800/80">
-          {rows.map((row) => (
-            <tr
-              key={row.uuid}
-              data-machine={row.name}
-              className="hover:bg-zinc-50/60 dark:hover:bg-zinc-900/50"
-            >
-              <th scope="row" className={`${td} text-left font-normal`}>
-                <div className="font-medium">{row.name}</div>
-                <div className={`${sub} font-mono`} title={`Node ${row.uuid}`}>
-                  {row.simulated?.profile ?? row.driver} · {row.uuid.slice(0, 8)}
-                </div>
-              </th>
-              <td className={td}>
-                <ProvisionCell row={row} />
-              </td>
-              <td className={td}>
-                <PowerCell state={row.powerState} />
-              </td>
-              <td className={`${td} whitespace-nowrap`}>
-                <HeartbeatAge at={row.lastHeartbeat} timeoutS={heartbeatTimeoutS} />
-              </td>
-              <td className={td}>
-                {row.agentVersion || row.agentUrl ? (
-                  <>
-                    <div>{row.agentVersion ?? 'unknown version'}</div>
-                    {row.agentUrl && <div className={`${sub} font-mono`}>{row.agentUrl}</div>}
-                  </>
-                ) : (
-                  <span className={sub}>no agent</span>
-                )}
-              </td>
-              <td className={td}>
-                <HardwareCell row={row} />
-              </td>
-              <td className={td}>
-                {row.bmc ? (
-                  <>
-                    <div className="font-mono text-xs">{row.bmc.address}</div>
-                    {row.bmc.systemId && (
-                      <div className={`${sub} font-mono`}>{row.bmc.systemId}</div>
-                    )}
-                  </>
-                ) : (
-                  <span className={sub}>none</span>
-                )}
-              </td>
-              <td className={`${td} text-right`}>
-                <PowerButton row={row} />
-              </td>
+        <tbody>
+          {padTop > 0 && (
+            <tr aria-hidden>
+              <td colSpan={COLUMNS} style={{ height: padTop }} />
             </tr>
-          ))}
+          )}
+          {items.map((item) => {
+            const row = pages.rowAt(item.index);
+            return row ? (
+              <Row
+                key={item.key}
+                row={row}
+                index={item.index}
+                onFilter={onFilter}
+                heartbeatTimeoutS={heartbeatTimeoutS}
+                measure={virtualizer.measureElement}
+              />
+            ) : (
+              <tr key={item.key} data-index={item.index} aria-rowindex={item.index + 2}>
+                <td
+                  colSpan={COLUMNS}
+                  className={`${td} text-zinc-400`}
+                  style={{ height: ROW_ESTIMATE }}
+                >
+                  Loading…
+                </td>
+              </tr>
+            );
+          })}
+          {padBottom > 0 && (
+            <tr aria-hidden>
+              <td colSpan={COLUMNS} style={{ height: padBottom }} />
+            </tr>
+          )}
         </tbody>
       </table>
     </div>

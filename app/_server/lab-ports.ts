@@ -31,8 +31,18 @@ export interface NodeChange {
 
 export type PowerTarget = 'power on' | 'power off' | 'rebooting';
 
+/** One entry of a node's history, as the conductor records it. */
+export interface NodeEvent {
+  id: number;
+  node_uuid: string;
+  at: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
 export interface ConductorPort {
   readonly apiUrl: string;
+  eventsFor(ident: string, opts?: { afterId?: number; limit?: number }): NodeEvent[];
   listNodes(): NodeView[];
   getNode(ident: string): NodeView | undefined;
   getInventory(ident: string): Inventory | null;
@@ -43,11 +53,22 @@ export interface ConductorPort {
 export interface MachineSnapshotLike {
   id: string;
   name: string;
+  profile?: string;
+  /** Power as the simulated board sees it ('On'/'Off'), whatever the conductor last recorded. */
+  power?: string;
+  /** What the simulated machine is running: off, booting, looking-up, running, failed. */
+  agent?: string;
+}
+
+export interface SerialPort {
+  tail(): string;
+  subscribe(listener: (chunk: string) => void): () => void;
 }
 
 export interface FleetPort<M extends MachineSnapshotLike = MachineSnapshotLike> {
   readonly redfishUrl: string;
   list(): M[];
   get(id: string): M | undefined;
+  serial(id: string): SerialPort;
   onChange(listener: (machine: M) => void): () => void;
 }

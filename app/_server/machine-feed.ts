@@ -3,8 +3,15 @@ import { ChangeRing, type RingEvent } from './change-ring';
 import type { ConductorPort, FleetPort, NodeChange, NodeView } from './lab-ports';
 import { findMachine, toMachineRow, type MachineRow } from './machine-row';
 
-export type MachineEvent = { type: 'upsert'; row: MachineRow } | { type: 'remove'; uuid: string };
-export type LiveMessage = { type: 'snapshot'; rows: MachineRow[] } | MachineEvent;
+export type MachineEvent =
+  /** `created` marks a machine the client cannot have seen yet, e.g. for a "new rows" hint. */
+  { type: 'upsert'; row: MachineRow; created: boolean } | { type: 'remove'; uuid: string };
+export type LiveMessage =
+  | { type: 'snapshot'; rows: MachineRow[] }
+  /** The client's copy may have missed changes: refetch what it shows. Sent instead of a
+   * snapshot to clients that page through the fleet rather than hold all of it. */
+  | { type: 'resync' }
+  | MachineEvent;
 export interface LiveItem {
   id: string;
   message: LiveMessage;
@@ -83,7 +90,10 @@ export class MachineFeed {
   async *stream(
     lastEventId: string | null | undefined,
     signal?: AbortSignal,
+    options: { snapshot?: boolean } = {},
   ): AsyncGenerator<LiveItem> {
+    const catchUp = (): LiveMessage =>
+      options.snapshot === false ? { type: 'resync' } : { type: 'snapshot', rows: this.rows() };
     const local = new AbortController();
     const abort = () => local.abort();
     signal?.addEventListener('abort', abort, { once: true });
@@ -101,7 +111,7 @@ export class MachineFeed {
       const plan = this.ring.plan(lastEventId);
       let cursor: number;
       if (plan.kind === 'snapshot') {
-        yield { id: plan.id, message: { type: 'snapshot', rows: this.rows() } };
+        yield { id: plan.id, message: catchUp() };
         cursor = plan.seq;
       } else {
         cursor = plan.afterSeq;
@@ -115,7 +125,7 @@ export class MachineFeed {
           // A consumer this far behind is cheaper to resynchronise than to replay.
           pending.length = 0;
           cursor = this.ring.latestSeq;
-          yield { id: this.ring.latestId, message: { type: 'snapshot', rows: this.rows() } };
+          yield { id: this.ring.latestId, message: catchUp() };
         }
         const event = pending.shift();
         if (event) {
@@ -147,9 +157,10 @@ export class MachineFeed {
   private publishNode(node: NodeView): void {
     const row = this.rowOf(node, this.options.fleet.list());
     const json = JSON.stringify(row);
-    if (this.lastSent.get(row.uuid) === json) return;
+    const previous = this.lastSent.get(row.uuid);
+    if (previous === json) return;
     this.lastSent.set(row.uuid, json);
-    this.publish({ type: 'upsert', row });
+    this.publish({ type: 'upsert', row, created: previous === undefined });
   }
 
   private publish(payload: MachineEvent): void {

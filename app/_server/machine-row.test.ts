@@ -126,6 +126,8 @@ describe('toMachineRow', () => {
       id: 'demo-01',
       name: 'demo-01',
       profile: 'compute-nvme',
+      power: 'On',
+      agent: 'running',
     });
     expect(row).toMatchObject({
       uuid: node.uuid,
@@ -136,7 +138,7 @@ describe('toMachineRow', () => {
       agentUrl: 'http://10.0.0.5:9999',
       agentVersion: '10.1.0',
       bmc: { address: 'http://127.0.0.1:8000', systemId: '/redfish/v1/Systems/demo-01' },
-      simulated: { id: 'demo-01', profile: 'compute-nvme' },
+      simulated: { id: 'demo-01', profile: 'compute-nvme', power: 'On', agent: 'running' },
       updatedAt: Date.UTC(2026, 0, 1, 0, 0, 12),
     });
     expect(row.inventory?.cpus).toBe(32);

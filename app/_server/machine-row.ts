@@ -27,7 +27,12 @@ export interface MachineRow {
   agentVersion: string | null;
   bmc: { address: string; systemId: string | null } | null;
   inventory: InventorySummary | null;
-  simulated: { id: string; profile: string | null } | null;
+  simulated: {
+    id: string;
+    profile: string | null;
+    power: string | null;
+    agent: string | null;
+  } | null;
   /** Lab-clock milliseconds of the node's last change. */
   updatedAt: number | null;
 }
@@ -89,7 +94,7 @@ export function findMachine<M extends MachineSnapshotLike>(
 export function toMachineRow(
   node: NodeView,
   inventory: Inventory | null,
-  machine: (MachineSnapshotLike & { profile?: unknown }) | undefined,
+  machine: MachineSnapshotLike | undefined,
 ): MachineRow {
   const internal = node.driver_internal_info;
   return {
@@ -106,7 +111,14 @@ export function toMachineRow(
     agentVersion: text(internal.agent_version),
     bmc: bmcOf(node),
     inventory: summariseInventory(inventory),
-    simulated: machine ? { id: machine.id, profile: text(machine.profile) } : null,
+    simulated: machine
+      ? {
+          id: machine.id,
+          profile: text(machine.profile),
+          power: text(machine.power),
+          agent: text(machine.agent),
+        }
+      : null,
     updatedAt: parseIronicTime(node.updated_at ?? node.created_at),
   };
 }

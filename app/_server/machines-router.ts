@@ -1,24 +1,84 @@
 import { TRPCError, tracked, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { publicProcedure } from './trpc';
+import type { Inventory } from '../../protocol';
+import { pageInputSchema, pageOf } from './machine-page';
+import { findMachine } from './machine-row';
+import { serialStream } from './serial-stream';
+import { publicProcedure, type LabContext } from './trpc';
 import { toTRPCError } from './to-trpc-error';
 
 const identSchema = z.string().trim().min(1, 'a machine name or UUID is required').max(255);
+const identInput = z.object({ ident: identSchema });
+
+function nodeOr404(lab: LabContext, ident: string) {
+  const node = lab.conductor.getNode(ident);
+  if (!node) throw new TRPCError({ code: 'NOT_FOUND', message: `No machine ${ident}` });
+  return node;
+}
 
 export const machinesRouter = {
   list: publicProcedure.query(({ ctx }) => ctx.lab.feed.rows()),
 
-  byId: publicProcedure.input(z.object({ ident: identSchema })).query(({ ctx, input }) => {
+  /** A filtered, sorted window of the fleet (see app/_lib/search for the language). */
+  page: publicProcedure
+    .input(pageInputSchema)
+    .query(({ ctx, input }) => pageOf(ctx.lab.feed.rows(), input)),
+
+  byId: publicProcedure.input(identInput).query(({ ctx, input }) => {
     const row = ctx.lab.feed.row(input.ident);
     if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `No machine ${input.ident}` });
     return row;
   }),
 
+  /** The last inspection's inventory, exactly as the agent reported it. */
+  inventory: publicProcedure
+    .input(identInput)
+    .query(({ ctx, input }): { inventory: Inventory | null } => {
+      const node = nodeOr404(ctx.lab, input.ident);
+      return { inventory: ctx.lab.conductor.getInventory(node.uuid) };
+    }),
+
+  /** The node's recorded history, oldest first, from after `afterId`. */
+  events: publicProcedure
+    .input(
+      identInput.extend({
+        afterId: z.number().int().min(0).optional(),
+        limit: z.number().int().min(1).max(1000).default(500),
+      }),
+    )
+    .query(({ ctx, input }) => {
+      const node = nodeOr404(ctx.lab, input.ident);
+      const { afterId, limit } = input;
+      return ctx.lab.conductor.eventsFor(node.uuid, { afterId, limit });
+    }),
+
+  /** The simulated machine's serial console: recent output, then output as it is written. */
+  serial: publicProcedure.input(identInput).subscription(async function* ({ ctx, input, signal }) {
+    const node = nodeOr404(ctx.lab, input.ident);
+    const machine = findMachine(node, ctx.lab.fleet.list());
+    if (!machine) {
+      throw new TRPCError({
+        code: 'PRECONDITION_FAILED',
+        message: `${node.name ?? node.uuid} is not a simulated machine; its console is on its BMC`,
+      });
+    }
+    yield* serialStream(ctx.lab.fleet.serial(machine.id), signal);
+  }),
+
   /** Snapshot, then changes; a reconnecting client sends `lastEventId` and gets only what it missed. */
   live: publicProcedure
-    .input(z.object({ lastEventId: z.string().max(64).nullish() }).optional())
+    .input(
+      z
+        .object({
+          lastEventId: z.string().max(64).nullish(),
+          /** false: catch up with a `resync` hint instead of every row (for paged views). */
+          snapshot: z.boolean().default(true),
+        })
+        .optional(),
+    )
     .subscription(async function* ({ ctx, input, signal }) {
-      for await (const item of ctx.lab.feed.stream(input?.lastEventId, signal)) {
+      const options = { snapshot: input?.snapshot ?? true };
+      for await (const item of ctx.lab.feed.stream(input?.lastEventId, signal, options)) {
         yield tracked(item.id, item.message);
       }
     }),
@@ -33,8 +93,7 @@ export const machinesRouter = {
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const node = ctx.lab.conductor.getNode(input.ident);
-      if (!node) throw new TRPCError({ code: 'NOT_FOUND', message: `No machine ${input.ident}` });
+      const node = nodeOr404(ctx.lab, input.ident);
       try {
         await ctx.lab.conductor.setPowerState(node.uuid, input.target);
       } catch (error) {

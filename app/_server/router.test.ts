@@ -23,6 +23,15 @@ async function withTime<T>(work: Promise<T>, stepMs = 500, limitMs = 120_000): P
   return guarded;
 }
 
+/** Moves the lab clock in steps, letting loopback I/O run between them, until `done()` holds. */
+async function advanceUntil(done: () => boolean, stepMs = 1000, limitMs = 600_000): Promise<void> {
+  for (let spent = 0; !done(); spent += stepMs) {
+    if (spent > limitMs) throw new Error(`not reached within ${limitMs} ms of lab time`);
+    await clock.advance(stepMs);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
 async function rejection(work: Promise<unknown>): Promise<TRPCError> {
   const error = await work.then(
     () => undefined,
@@ -114,6 +123,70 @@ describe('machines.setPower', () => {
   });
 });
 
+describe('machines.page', () => {
+  it('filters, sorts and windows the fleet on the server', async () => {
+    const all = await caller().machines.page({ sort: 'name', dir: 'desc' });
+    expect(all.rows.map((r) => r.name)).toEqual(['demo-02', 'demo-01']);
+    expect(all).toMatchObject({ total: 2, fleetTotal: 2, offset: 0, errors: [] });
+    expect(Object.values(all.states).reduce((a, b) => a + b, 0)).toBe(2);
+
+    const storage = await caller().machines.page({ q: 'profile:storage-2u' });
+    expect(storage.rows.map((r) => r.name)).toEqual(['demo-01']);
+    expect(storage.total).toBe(1);
+
+    const second = await caller().machines.page({ offset: 1, limit: 1 });
+    expect(second.rows.map((r) => r.name)).toEqual(['demo-02']);
+    expect(second.total).toBe(2);
+  });
+
+  it('reports search terms it did not understand and applies the rest', async () => {
+    const page = await caller().machines.page({ q: 'colour:red demo-01' });
+    expect(page.rows.map((r) => r.name)).toEqual(['demo-01']);
+    expect(page.errors).toEqual([expect.stringContaining('unknown field "colour"')]);
+  });
+
+  it('refuses a window larger than the limit', async () => {
+    const error = await rejection(caller().machines.page({ limit: 100_000 }));
+    expect(error.message).toMatch(/^Invalid input: limit:/);
+  });
+});
+
+describe('machine detail', () => {
+  it('serves the inspected inventory once the agent has reported it', async () => {
+    await advanceUntil(() => lab.feed.row('demo-01')?.inventory !== null);
+    const { inventory } = await caller().machines.inventory({ ident: 'demo-01' });
+    expect(inventory?.cpu.count).toBe(lab.fleet.get('demo-01')?.cpus);
+    expect(inventory?.disks.length).toBe(lab.fleet.get('demo-01')?.disks.length);
+    const error = await rejection(caller().machines.inventory({ ident: 'nope' }));
+    expect(error.code).toBe('NOT_FOUND');
+  });
+
+  it('lists the node history oldest first, from after an id', async () => {
+    const events = await caller().machines.events({ ident: 'demo-01' });
+    expect(events.length).toBeGreaterThan(0);
+    const ids = events.map((e) => e.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const later = await caller().machines.events({ ident: 'demo-01', afterId: ids[0] });
+    expect(later.map((e) => e.id)).toEqual(ids.slice(1));
+  });
+
+  it('streams the serial console: recent output first, then new lines', async () => {
+    const iterable = await caller().machines.serial({ ident: 'demo-01' });
+    const iterator = iterable[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    expect(first.value).toMatchObject({ type: 'reset' });
+    const tail = (first.value as { text: string }).text;
+    expect(tail).toBe(lab.fleet.serial('demo-01').tail());
+    const next = iterator.next();
+    let settled = false;
+    void next.then(() => (settled = true));
+    await advanceUntil(() => settled, 2000);
+    const more = await next;
+    expect(more.value).toMatchObject({ type: 'data', text: expect.stringMatching(/\S/) as string });
+    await iterator.return?.();
+  });
+});
+
 describe('machines.live', () => {
   type Item = { id: string; message: LiveMessage };
 
@@ -169,6 +242,14 @@ describe('machines.live', () => {
     await stream.close();
     expect(first.message.type).toBe('snapshot');
     expect(first.id).toBe(lab.feed.latestId);
+  });
+
+  it('tells a paging client to resync instead of sending every row', async () => {
+    const iterable = await caller().machines.live({ snapshot: false });
+    const iterator = iterable[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    await iterator.return?.();
+    expect(isTrackedEnvelope(first.value) && first.value[1]).toEqual({ type: 'resync' });
   });
 
   it('rejects a malformed resume id', async () => {

@@ -10,4 +10,7 @@ export const appRouter = router({
 export type AppRouter = typeof appRouter;
 export const createCaller = createCallerFactory(appRouter);
 export type { MachineRow, InventorySummary } from './machine-row';
-export type { LiveMessage } from './machine-feed';
+export type { LiveMessage, MachineEvent } from './machine-feed';
+export type { MachinePage, PageInput } from './machine-page';
+export type { SerialMessage } from './serial-stream';
+export type { NodeEvent } from './lab-ports';

@@ -3,3 +3,4 @@ export { FIELDS, findField, STATE_GROUPS, type FieldDef } from './fields';
 export { parseQuery, formatQuery, formatTerm, type ParsedQuery, type Term } from './parse';
 export { matchesQuery } from './match';
 export { compareRows, SORT_KEYS, type SortDir, type SortKey } from './sort';
+export { hasTerm, withTerm, withoutTerm } from './edit';

@@ -16,7 +16,7 @@ const row = (name: string, extra: Partial<MachineRow> = {}): MachineRow => ({
   agentVersion: null,
   bmc: { address: 'http://127.0.0.1:8000', systemId: `/redfish/v1/Systems/${name}` },
   inventory: null,
-  simulated: { id: name, profile: 'small-vm' },
+  simulated: { id: name, profile: 'small-vm', power: 'Off', agent: 'off' },
   updatedAt: null,
   ...extra,
 });
@@ -35,7 +35,7 @@ const fleet = [
     powerState: 'power on',
     inventory: inv(64, 256, 12),
     agentUrl: 'http://10.0.0.1:9999',
-    simulated: { id: 'node-1', profile: 'storage-2u' },
+    simulated: { id: 'node-1', profile: 'storage-2u', power: 'On', agent: 'running' },
   }),
   row('node-2', {
     powerState: 'power on',

@@ -1,0 +1,166 @@
+'use client';
+
+import '@xterm/xterm/css/xterm.css';
+import type { FitAddon } from '@xterm/addon-fit';
+import type { Terminal } from '@xterm/xterm';
+import { useSubscription } from '@trpc/tanstack-react-query';
+import { useEffect, useRef, useState } from 'react';
+import type { SerialMessage } from '../../../_server/router';
+import { useTRPC } from '../../../_trpc/client';
+
+/** Kept for "Download log"; older output is dropped first. */
+const MAX_LOG = 1024 * 1024;
+/** After this long without output, say so: a hung boot looks exactly like a quiet one. */
+const QUIET_AFTER_MS = 30_000;
+
+const theme = {
+  light: {
+    background: '#fafafa',
+    foreground: '#27272a',
+    cursor: '#fafafa',
+    selectionBackground: '#bae6fd',
+  },
+  dark: {
+    background: '#09090b',
+    foreground: '#e4e4e7',
+    cursor: '#09090b',
+    selectionBackground: '#075985',
+  },
+};
+
+/**
+ * The simulated machine's serial console in xterm: what it printed recently, then its output
+ * as it happens. Read-only, like watching a BMC's serial-over-LAN.
+ */
+export function SerialConsole({ name }: { name: string }) {
+  const trpc = useTRPC();
+  const host = useRef<HTMLDivElement>(null);
+  const terminal = useRef<Terminal | null>(null);
+  const backlog = useRef<SerialMessage[]>([]);
+  const log = useRef('');
+  const [bytes, setBytes] = useState(0);
+  const [lastOutput, setLastOutput] = useState<number | null>(null);
+  const [quiet, setQuiet] = useState(false);
+
+  const show = (message: SerialMessage) => {
+    const term = terminal.current;
+    if (!term) {
+      backlog.current.push(message);
+      return;
+    }
+    if (message.type === 'reset') term.reset();
+    term.write(message.text);
+  };
+
+  useEffect(() => {
+    let disposed = false;
+    let observer: ResizeObserver | undefined;
+    let fit: FitAddon | undefined;
+    void Promise.all([import('@xterm/xterm'), import('@xterm/addon-fit')]).then(
+      ([{ Terminal: XTerm }, { FitAddon: Fit }]) => {
+        const element = host.current;
+        if (disposed || !element) return;
+        const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
+        const term = new XTerm({
+          convertEol: true,
+          disableStdin: true,
+          cursorBlink: false,
+          scrollback: 10_000,
+          fontSize: 13,
+          fontFamily: "ui-monospace, 'SF Mono', Menlo, Consolas, 'Liberation Mono', monospace",
+          theme: dark ? theme.dark : theme.light,
+        });
+        fit = new Fit();
+        term.loadAddon(fit);
+        term.open(element);
+        fit.fit();
+        terminal.current = term;
+        for (const message of backlog.current.splice(0)) show(message);
+        observer = new ResizeObserver(() => fit?.fit());
+        observer.observe(element);
+      },
+    );
+    return () => {
+      disposed = true;
+      observer?.disconnect();
+      terminal.current?.dispose();
+      terminal.current = null;
+    };
+  }, []);
+
+  const subscription = useSubscription(
+    trpc.machines.serial.subscriptionOptions(
+      { ident: name },
+      {
+        onData: (message) => {
+          show(message);
+          log.current = (
+            message.type === 'reset' ? message.text : log.current + message.text
+          ).slice(-MAX_LOG);
+          setBytes(log.current.length);
+          if (message.text !== '') setLastOutput(Date.now());
+        },
+      },
+    ),
+  );
+
+  useEffect(() => {
+    setQuiet(false);
+    if (lastOutput === null) return;
+    const timer = setTimeout(() => setQuiet(true), QUIET_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [lastOutput]);
+
+  const download = () => {
+    const url = URL.createObjectURL(new Blob([log.current], { type: 'text/plain' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${name}-console.log`;
+    a.click();
+    URL.revokeObjectURL(url);
+  };
+
+  const status =
+    subscription.status === 'pending'
+      ? 'Connected'
+      : subscription.status === 'error'
+        ? 'Disconnected'
+        : 'Connecting…';
+  const button =
+    'rounded-md px-2.5 py-1 text-sm ring-1 ring-zinc-300 hover:bg-zinc-50 dark:ring-zinc-700 dark:hover:bg-zinc-800';
+  return (
+    <section aria-label="Serial console" className="flex flex-col gap-2">
+      <div className="flex flex-wrap items-center justify-between gap-2 text-sm">
+        <p role="status" className="text-zinc-600 dark:text-zinc-300">
+          {status} · read-only · {(bytes / 1024).toFixed(1)} KiB
+          {quiet && (
+            <span className="text-amber-700 dark:text-amber-400"> · no output for 30 s</span>
+          )}
+        </p>
+        <div className="flex gap-2">
+          <button type="button" className={button} onClick={() => terminal.current?.clear()}>
+            Clear
+          </button>
+          <button type="button" className={button} onClick={download}>
+            Download log
+          </button>
+          {subscription.status === 'error' && (
+            <button type="button" className={button} onClick={() => subscription.reset()}>
+              Reconnect
+            </button>
+          )}
+        </div>
+      </div>
+      {subscription.error && (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+          {subscription.error.message}
+        </p>
+      )}
+      <div
+        ref={host}
+        data-testid="serial-console"
+        className="h-[calc(100dvh-18rem)] min-h-80 overflow-hidden rounded-lg bg-zinc-50 p-2 ring-1 ring-zinc-200 dark:bg-zinc-950 dark:ring-zinc-800"
+      />
+    </section>
+  );
+}

@@ -1,0 +1,68 @@
+import { expect, test } from '@playwright/test';
+
+test('the search lives in the URL, shows as chips and narrows the list on the server', async ({
+  page,
+}) => {
+  await page.goto('/');
+  const rows = page.locator('tr[data-machine]');
+  await expect(rows).toHaveCount(4);
+
+  await page.getByRole('searchbox', { name: 'Search machines' }).fill('profile:storage-2u');
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/[?&]q=profile%3Astorage-2u/);
+  await expect(rows).toHaveCount(2);
+  await expect(page.getByTestId('machine-count')).toHaveText('2 of 4');
+  const chips = page.getByRole('list', { name: 'Active filters' });
+  await expect(chips).toContainText('profile:storage-2u');
+
+  // The address is the view: loading it again gives the same filtered list.
+  await page.reload();
+  await expect(rows).toHaveCount(2);
+
+  await chips.getByRole('button', { name: 'Remove filter profile:storage-2u' }).click();
+  await expect(rows).toHaveCount(4);
+  await expect(page).not.toHaveURL(/q=/);
+
+  // Clicking a value in the table filters by it.
+  await page.getByRole('button', { name: 'Filter by profile small-vm' }).click();
+  await expect(rows).toHaveCount(1);
+  await expect(page.locator('tr[data-machine="demo-03"]')).toBeVisible();
+  await expect(page).toHaveURL(/q=profile%3Asmall-vm/);
+
+  // A term it does not know is reported, not silently applied.
+  await page.getByRole('searchbox', { name: 'Search machines' }).fill('colour:red');
+  await page.keyboard.press('Enter');
+  await expect(page.getByText(/Ignored: unknown field "colour"/)).toBeVisible();
+  await expect(rows).toHaveCount(4);
+});
+
+test('a machine has deep-linkable summary, inventory, events and console views', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByRole('link', { name: 'demo-01' }).click();
+  await expect(page).toHaveURL(/\/machines\/demo-01$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'demo-01' })).toBeVisible();
+  const tabs = page.getByRole('navigation', { name: 'Machine views' });
+  await expect(tabs.getByRole('link', { name: 'Summary' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('region', { name: 'Hardware' })).toContainText(/\d+ ×/);
+
+  await tabs.getByRole('link', { name: 'Inventory' }).click();
+  await expect(page).toHaveURL(/\/machines\/demo-01\/inventory$/);
+  await expect(page.getByRole('table', { name: 'Disks' }).locator('tbody tr')).not.toHaveCount(0);
+  await expect(page.getByLabel('Inventory JSON')).toContainText('"system_vendor"');
+
+  await tabs.getByRole('link', { name: 'Events' }).click();
+  await expect(page).toHaveURL(/\/machines\/demo-01\/events$/);
+  await expect(page.getByRole('table', { name: /Events/ }).locator('tbody tr')).not.toHaveCount(0);
+
+  // Deep link straight to the console: the agent's heartbeats scroll by in xterm.
+  await page.goto('/machines/demo-01/console');
+  await expect(tabs.getByRole('link', { name: 'Console' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('status').filter({ hasText: /^Connected/ })).toBeVisible();
+  await expect(page.getByTestId('serial-console').locator('.xterm-rows')).toContainText(
+    'heartbeat sent',
+    { timeout: 60_000 },
+  );
+  await page.screenshot({ path: 'e2e/screenshots/console.png' });
+});

@@ -288,6 +288,51 @@ describe('Agent', () => {
     expect(body.command_result.memory).toEqual({ total: 4294967296, physical_mb: 4096 });
   });
 
+  it('stops the API after answering finalize_rescue, and never serves again once rescued', async () => {
+    const a = build({ standalone: true, agent_token: TOKEN });
+    const host = a.host as FakeHost;
+    host.command('mkdir', () => '');
+    await a.start();
+    const base = `http://127.0.0.1:${a.port}`;
+    const res = await fetch(`${base}/v1/commands/?agent_token=${TOKEN}&wait=false`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'rescue.finalize_rescue', params: { rescue_password: 'pw' } }),
+    });
+    expect(await res.json()).toMatchObject({ command_status: 'SUCCEEDED' });
+    for (let i = 0; i < 200 && a.state !== 'stopped'; i++)
+      await new Promise((r) => setTimeout(r, 2));
+    expect(a.state).toBe('stopped');
+    expect(events.at(-1)).toEqual({
+      name: 'state',
+      event: { state: 'stopped', previous: 'running', error: 'rescue' },
+    });
+    await expect(fetch(`${base}/v1/status`)).rejects.toThrow();
+
+    const again = new Agent({ host, config: a.config });
+    await again.start();
+    expect(again.state).toBe('stopped');
+    expect(again.port).toBeNull();
+  });
+
+  it('brings the NICs down after answering lockdown', async () => {
+    const a = build({ standalone: true, agent_token: TOKEN });
+    const host = a.host as FakeHost;
+    const downs: string[] = [];
+    host.command('ip', (args) => {
+      if (args[0] === 'link') downs.push(args.join(' '));
+      return '';
+    });
+    await a.start();
+    await fetch(`http://127.0.0.1:${a.port}/v1/commands/?agent_token=${TOKEN}`, {
+      method: 'POST',
+      body: JSON.stringify({ name: 'system.lockdown', params: {} }),
+    });
+    for (let i = 0; i < 200 && a.state !== 'stopped'; i++)
+      await new Promise((r) => setTimeout(r, 2));
+    expect(a.state).toBe('stopped');
+    expect(downs).toEqual(['link set eth0 down']);
+  });
+
   it('keeps its log records in a bounded ring', async () => {
     const a = build({ standalone: true, log_ring_size: 10 });
     await a.start();

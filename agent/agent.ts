@@ -16,12 +16,21 @@ import {
   CommandExecutor,
   type CommandRecord,
   type Extension,
+  RESCUED_MARKER,
+  bringInterfacesDown,
+  flowExtension,
+  imageExtension,
+  logExtension,
   pollExtension,
+  rescueExtension,
   standbyExtension,
+  stepExtension,
+  systemExtension,
 } from './commands';
 import type { AgentServices } from './commands/services';
 import { type AgentConfig, loadAgentConfig } from './config';
 import { type AgentEvents, type AgentState, TypedEmitter } from './events';
+import { type HardwareDispatcher, NO_HARDWARE_MANAGERS } from './hardware';
 import type { Host } from './host';
 import { collectInventory, guessRootDisk } from './inventory';
 import {
@@ -51,8 +60,10 @@ export interface AgentOptions {
   fetch?: FetchLike;
   /** TLS and connection settings for outgoing requests. */
   dispatcher?: Dispatcher;
-  /** Extra command extensions (hardware managers' hosts, tests). */
+  /** Extra command extensions (tests, site-specific commands). */
   extensions?: readonly Extension[];
+  /** The hardware managers; without them no steps exist and dispatches fail "not found". */
+  hardware?: HardwareDispatcher;
 }
 
 /** Seconds between checks for a NIC with a MAC before lookup (IPA: up to 60 s, 5 s steps). */
@@ -98,6 +109,8 @@ export class Agent {
   private inspectedUuid: string | null = null;
   private verifyCa: string | null = null;
   private partitionUuids: Record<string, unknown> = {};
+  private readonly hardware: HardwareDispatcher;
+  private apiStopReason: 'rescue' | 'lockdown' | null = null;
 
   constructor(options: AgentOptions) {
     this.host = options.host;
@@ -115,6 +128,7 @@ export class Agent {
     this.events = new TypedEmitter<AgentEvents>(logger);
     this.token = this.config.agent_token;
     this.advertiseHost = this.config.advertise_host;
+    this.hardware = options.hardware ?? NO_HARDWARE_MANAGERS;
     this.injectedDispatcher = options.dispatcher;
     this.fetchImpl = options.fetch;
     this.executor = new CommandExecutor({
@@ -128,9 +142,23 @@ export class Agent {
       },
     });
     const services = this.services();
-    for (const ext of [pollExtension(services), standbyExtension(services)]) {
-      this.executor.register(ext);
-    }
+    const builtIn = [
+      pollExtension(services),
+      standbyExtension(services),
+      stepExtension('clean', this.hardware),
+      stepExtension('deploy', this.hardware),
+      stepExtension('service', this.hardware),
+      imageExtension(services),
+      logExtension({
+        host: this.host,
+        agentLog: () => this.logRing.text(),
+        commandResults: () => this.executor.list().map((r) => r.serialize()),
+      }),
+      rescueExtension(services),
+      systemExtension(services),
+      flowExtension((name, params, ctx) => this.executor.runNested(name, params, ctx)),
+    ];
+    for (const ext of builtIn) this.executor.register(ext);
     for (const ext of options.extensions ?? []) this.executor.register(ext);
   }
 
@@ -200,6 +228,12 @@ export class Agent {
       'starting ironic-python-agent',
     );
     try {
+      if (await this.host.exists(RESCUED_MARKER)) {
+        // IPA's unit does not even start on a rescued node; never serve the API again.
+        this.logger.warn(`${RESCUED_MARKER} exists: this node was rescued, not serving the API`);
+        this.setState('stopped', 'rescued');
+        return;
+      }
       await this.setupIronic();
       this.cachedInventory = await this.collect(signal);
       if (this.config.standalone && this.token === null) {
@@ -402,7 +436,13 @@ export class Agent {
     const data: InspectionData = {
       inventory,
       boot_interface: inventory.boot.pxe_interface,
-      configuration: { collectors: ['default'], managers: [] },
+      configuration: {
+        collectors: ['default'],
+        managers: Object.entries(this.hardware.versions()).map(([name, version]) => ({
+          name,
+          version,
+        })),
+      },
       error: null,
     };
     const root = guessRootDisk(inventory.disks);
@@ -463,6 +503,7 @@ export class Agent {
       logger: this.logger.child({ component: 'api' }),
       bodyLimit: this.config.max_request_body_bytes,
       signal: this.abort.signal,
+      onResponseSent: () => this.afterResponse(),
       ...(https ? { https: { ...https, ...policy } } : {}),
     });
     this.server = server;
@@ -501,6 +542,22 @@ export class Agent {
     return listen === '::' || listen === '0.0.0.0' ? '127.0.0.1' : listen;
   }
 
+  /** After the response of finalize_rescue / lockdown: the API and heartbeats end. */
+  private afterResponse(): void {
+    const reason = this.apiStopReason;
+    if (reason === null || this.server === null) return;
+    void (async () => {
+      this.logger.info({ reason }, 'stopping the API');
+      await this.heartbeater?.stop();
+      await this.shutdownServer();
+      if (reason === 'lockdown') {
+        const names = await bringInterfacesDown({ host: this.host });
+        this.logger.info({ interfaces: names }, 'lockdown: network interfaces are down');
+      }
+      this.setState('stopped', reason);
+    })();
+  }
+
   private onCommand(record: CommandRecord): void {
     this.events.emit('command', { id: record.id, name: record.name, status: record.status });
   }
@@ -519,7 +576,16 @@ export class Agent {
     return {
       host: this.host,
       config: this.config,
+      hardware: this.hardware,
       collectInventory: (signal) => agent.collect(signal),
+      get lookupConfig() {
+        return agent.lookupConfigData;
+      },
+      agentLog: () => this.logRing.text(),
+      commandResults: () => this.executor.list().map((r) => r.serialize()),
+      stopServingApi: (reason) => {
+        agent.apiStopReason = reason;
+      },
       get node() {
         return agent.lookedUpNode;
       },

@@ -5,6 +5,7 @@ export type AgentState = 'starting' | 'looking-up' | 'running' | 'stopped' | 'fa
 
 /** What an Agent tells its observers (the simulator echoes these on the serial console). */
 export interface AgentEvents {
+  /** `error` says why on `failed`, and the reason (`rescue`, `lockdown`, `rescued`) on `stopped`. */
   state: { state: AgentState; previous: AgentState; error?: string };
   listening: { url: string; port: number };
   inspection: { ok: true; nodeUuid: string | null } | { ok: false; error: string };

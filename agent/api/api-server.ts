@@ -20,6 +20,8 @@ export interface ApiServerOptions {
   /** Aborted when the agent stops: ends `?wait=true` waits. */
   signal: AbortSignal;
   https?: { key: string; cert: string; minVersion?: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string };
+  /** Called after every response has been sent. */
+  onResponseSent?: () => void;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -57,6 +59,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     logger.info(
       `${clientIp(req)} - ${req.method} ${redactUrl(req.url)} - ${reply.statusCode} (${Math.round(reply.elapsedTime)}ms)`,
     );
+    options.onResponseSent?.();
     done();
   });
 

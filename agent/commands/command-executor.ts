@@ -122,6 +122,37 @@ export class CommandExecutor {
     return record;
   }
 
+  /**
+   * Runs a command without recording it (flow's own store): resolves with its result, rejects
+   * with its error. Async commands are awaited.
+   */
+  async runNested(
+    fullName: string,
+    params: CommandParams,
+    parent: CommandContext,
+  ): Promise<unknown> {
+    const dot = fullName.indexOf('.');
+    if (dot < 0) {
+      throw new InvalidCommandError('Command name must be of the form <extension>.<name>');
+    }
+    const extName = fullName.slice(0, dot);
+    const cmdName = fullName.slice(dot + 1);
+    const extension = this.extensions.get(extName);
+    if (!extension) throw new RequestedObjectNotFoundError('Extension', extName);
+    const spec = Object.hasOwn(extension.commands, cmdName)
+      ? extension.commands[cmdName]
+      : undefined;
+    if (!spec) throw new InvalidCommandError(`Unknown command: ${cmdName}`);
+    const ctx: CommandContext = {
+      ...parent,
+      name: cmdName,
+      logger: parent.logger.child({ sub: fullName }),
+    };
+    checkParams(spec, params);
+    if (spec.validate) await spec.validate(params, ctx);
+    return await spec.run(params, ctx);
+  }
+
   private store(record: CommandRecord): void {
     this.results.set(record.id, record);
     this.options.onRecorded?.(record);

@@ -272,6 +272,58 @@ describe('nodes', () => {
   });
 });
 
+describe('maintenance, validate and lenient bodies', () => {
+  it('sets and clears maintenance with a reason; clearing drops the fault', async () => {
+    const n = h.nodes.create({ driver: 'fake-hardware', name: 'm' });
+    h.nodes.update(n.uuid, 'test', { fault: 'clean failure' });
+    let res = await h.api.inject({
+      method: 'PUT',
+      url: '/v1/nodes/m/maintenance',
+      payload: { reason: 'rack move' },
+    });
+    expect(res.statusCode).toBe(202);
+    expect(h.nodes.get('m')).toMatchObject({ maintenance: true, maintenanceReason: 'rack move' });
+    res = await h.api.inject({ method: 'DELETE', url: '/v1/nodes/m/maintenance' });
+    expect(res.statusCode).toBe(202);
+    expect(h.nodes.get('m')).toMatchObject({
+      maintenance: false,
+      maintenanceReason: null,
+      fault: null,
+    });
+    expect(h.nodes.events('m').map((e) => e.type)).toEqual([
+      'node.created',
+      'maintenance.set',
+      'maintenance.unset',
+    ]);
+  });
+
+  it('validates the power interface from driver_info', async () => {
+    h.nodes.create({ driver: 'redfish', name: 'v' });
+    const res = await h.api.inject({ method: 'GET', url: '/v1/nodes/v/validate' });
+    const body = res.json<{ power: { result: boolean; reason: string } }>();
+    expect(body.power.result).toBe(false);
+    expect(body.power.reason).toContain('redfish_address');
+  });
+
+  it('accepts bodies whatever their content type says, and empty ones', async () => {
+    h.nodes.create({ driver: 'fake-hardware', name: 'del' });
+    let res = await h.api.inject({
+      method: 'DELETE',
+      url: '/v1/nodes/del',
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: '',
+    });
+    expect(res.statusCode).toBe(204);
+    res = await h.api.inject({
+      method: 'POST',
+      url: '/v1/nodes',
+      headers: { 'content-type': 'text/plain' },
+      payload: JSON.stringify({ driver: 'fake-hardware', name: 'txt' }),
+    });
+    expect(res.statusCode).toBe(201);
+  });
+});
+
 describe('ports', () => {
   it('creates, lists and refuses duplicates or bad MACs', async () => {
     const { node } = await createNode({ name: 'pn', driver: 'redfish' });

@@ -23,8 +23,10 @@ export function createApiServer(ctx: ApiContext): FastifyInstance {
   // Fastify forbids object defaults on decorators; every request gets its own in onRequest.
   app.decorateRequest('apiVersion', null as unknown as ApiVersion);
 
-  // An empty body with a JSON content type (curl -X POST -H ...) is an empty object, not a 400.
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  // Ironic reads bodies as JSON whatever the content type says (clients send DELETE with odd
+  // headers, curl sends form types); an empty body is no body, not a 400.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') return done(null, undefined);
     try {

@@ -365,6 +365,19 @@ export class NodeService {
     );
   }
 
+  /** PUT/DELETE /v1/nodes/{id}/maintenance; clearing maintenance also clears the fault. */
+  setMaintenance(ident: string, on: boolean, reason: string | null): NodeRow {
+    const row = this.get(ident);
+    return this.update(
+      row.uuid,
+      'node.maintenance',
+      on
+        ? { maintenance: true, maintenanceReason: reason }
+        : { maintenance: false, maintenanceReason: null, fault: null },
+      { type: on ? 'maintenance.set' : 'maintenance.unset', data: on ? { reason } : {} },
+    );
+  }
+
   delete(ident: string): void {
     const row = this.get(ident);
     this.assertUnlocked(row.uuid);

@@ -197,6 +197,44 @@ export function nodeRoutes(app: FastifyInstance, ctx: ApiContext): void {
       .send();
   });
 
+  app.put<{ Params: { ident: string } }>('/v1/nodes/:ident/maintenance', (req, reply) => {
+    const body = (req.body ?? {}) as { reason?: unknown };
+    if (body.reason !== undefined && body.reason !== null && typeof body.reason !== 'string') {
+      throw invalidParameter('"reason" must be a string.');
+    }
+    ctx.nodes.setMaintenance(req.params.ident, true, (body.reason as string | undefined) ?? null);
+    return reply.code(202).send();
+  });
+
+  app.delete<{ Params: { ident: string } }>('/v1/nodes/:ident/maintenance', (req, reply) => {
+    ctx.nodes.setMaintenance(req.params.ident, false, null);
+    return reply.code(202).send();
+  });
+
+  app.get<{ Params: { ident: string } }>('/v1/nodes/:ident/validate', (req) => {
+    const node = ctx.nodes.get(req.params.ident);
+    let power: { result: boolean; reason?: string } = { result: true };
+    try {
+      ctx.power.driverFor(node).validate(node);
+    } catch (err) {
+      power = { result: false, reason: (err as Error).message };
+    }
+    const unsupported = { result: null, reason: 'not supported by the embedded conductor' };
+    return {
+      power,
+      management: power,
+      boot: { result: true },
+      deploy: { result: true },
+      inspect: { result: true },
+      network: { result: true },
+      console: unsupported,
+      rescue: unsupported,
+      raid: unsupported,
+      bios: unsupported,
+      storage: { result: true },
+    };
+  });
+
   app.put<{ Params: { ident: string } }>('/v1/nodes/:ident/states/provision', (req, reply) => {
     if (!ctx.provision) throw invalidParameter('Provisioning actions are not available.');
     ctx.provision.request(req.params.ident, req.body, req.apiVersion.minor);

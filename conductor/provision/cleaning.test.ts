@@ -402,3 +402,20 @@ describe('provision API', () => {
     expect(node().lastError).toBe('Inspection was aborted by request.');
   });
 });
+
+describe('fast track fallback', () => {
+  it('reboots into a fresh ramdisk when the agent thought alive does not answer', async () => {
+    await setup({ fastTrack: true });
+    await agentBoots();
+    await agent.close();
+    await provision({ target: 'provide' });
+    await h.idle();
+    expect(bmc.resets).toEqual(['ForceOff', 'On']);
+    expect(node().provisionState).toBe('clean wait');
+    expect(node().cleanStep).toBeNull();
+    expect(node().driverInternalInfo.agent_url).toBeUndefined();
+    agent = await new FakeAgent().start();
+    await agentBoots();
+    expect(node().cleanStep).toMatchObject({ step: 'erase_devices_metadata' });
+  });
+});

@@ -89,6 +89,13 @@ export class Cleaning {
         );
         row = this.nodes.get(row.uuid);
         if (row.provisionState !== 'cleaning') return;
+        // Start over: the fresh ramdisk's first heartbeat fetches the steps again.
+        const fresh = { ...row.driverInternalInfo };
+        for (const k of RUN_KEYS) if (k !== 'manual_clean_steps') delete fresh[k];
+        row = this.nodes.update(row.uuid, 'clean.restart', {
+          cleanStep: null,
+          driverInternalInfo: fresh,
+        });
       }
     }
     try {

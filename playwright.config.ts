@@ -38,7 +38,16 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  projects: [
+    { name: 'console', use: { browserName: 'chromium' }, testIgnore: /scale\.spec\.ts$/ },
+    // Enrols a thousand nodes into the shared server, so it runs once the others are done.
+    {
+      name: 'scale',
+      use: { browserName: 'chromium' },
+      testMatch: /scale\.spec\.ts$/,
+      dependencies: ['console'],
+    },
+  ],
   webServer: {
     command: 'npm start',
     url: baseURL,

@@ -1,7 +1,13 @@
 import type { Logger } from '../../lib';
 import { ChangeRing, type RingEvent } from './change-ring';
-import type { ConductorPort, FleetPort, NodeChange, NodeView } from './lab-ports';
-import { findMachine, toMachineRow, type MachineRow } from './machine-row';
+import type {
+  ConductorPort,
+  FleetPort,
+  MachineSnapshotLike,
+  NodeChange,
+  NodeView,
+} from './lab-ports';
+import { findMachine, systemIdTail, toMachineRow, type MachineRow } from './machine-row';
 
 export type MachineEvent =
   /** `created` marks a machine the client cannot have seen yet, e.g. for a "new rows" hint. */
@@ -12,6 +18,9 @@ export type LiveMessage =
    * snapshot to clients that page through the fleet rather than hold all of it. */
   | { type: 'resync' }
   | MachineEvent;
+const byName = (a: MachineRow, b: MachineRow) =>
+  a.name.localeCompare(b.name, 'en', { numeric: true });
+
 export interface LiveItem {
   id: string;
   message: LiveMessage;
@@ -27,14 +36,16 @@ export interface MachineFeedOptions {
 }
 
 /**
- * Turns conductor and simulator changes into machine-row events with resumable ids. Rows are
- * recomputed whole and only pushed when they differ from the last one sent, so a chatty source
- * (a simulated machine's every state tick) costs the browser nothing.
+ * Turns conductor and simulator changes into machine-row events with resumable ids, and keeps
+ * the current rows in memory so paging through thousands of machines reads no database. A row
+ * is recomputed whole on each change and only pushed when it differs from the last one sent, so
+ * a chatty source (a simulated machine's every state tick) costs the browser nothing.
  */
 export class MachineFeed {
   private readonly ring: ChangeRing<MachineEvent>;
   private readonly listeners = new Set<(event: RingEvent<MachineEvent>) => void>();
-  private readonly lastSent = new Map<string, string>();
+  /** Current rows by node UUID, with their JSON for cheap "did it change" checks; while started. */
+  private readonly current = new Map<string, { row: MachineRow; json: string }>();
   private readonly streams = new Set<AbortController>();
   private unsubscribers: (() => void)[] = [];
 
@@ -45,16 +56,12 @@ export class MachineFeed {
 
   start(): void {
     if (this.unsubscribers.length > 0) return;
-    for (const row of this.rows()) this.lastSent.set(row.uuid, JSON.stringify(row));
+    for (const row of this.computeRows()) {
+      this.current.set(row.uuid, { row, json: JSON.stringify(row) });
+    }
     this.unsubscribers = [
       this.options.conductor.onChange((change) => this.guard(() => this.onNodeChange(change))),
-      this.options.fleet.onChange((machine) =>
-        this.guard(() => {
-          for (const node of this.options.conductor.listNodes()) {
-            if (findMachine(node, [machine])) this.publishNode(node);
-          }
-        }),
-      ),
+      this.options.fleet.onChange((machine) => this.guard(() => this.onMachineChange(machine))),
     ];
   }
 
@@ -64,6 +71,11 @@ export class MachineFeed {
     for (const stream of this.streams) stream.abort();
     this.streams.clear();
     this.listeners.clear();
+    this.current.clear();
+  }
+
+  private get started(): boolean {
+    return this.unsubscribers.length > 0;
   }
 
   get latestId(): string {
@@ -71,16 +83,18 @@ export class MachineFeed {
   }
 
   rows(): MachineRow[] {
-    const machines = this.options.fleet.list();
-    return this.options.conductor
-      .listNodes()
-      .map((node) => this.rowOf(node, machines))
-      .sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+    if (!this.started) return this.computeRows();
+    return [...this.current.values()].map((entry) => entry.row).sort(byName);
   }
 
   row(ident: string): MachineRow | undefined {
+    if (this.started) {
+      const cached = this.current.get(ident)?.row;
+      if (cached) return cached;
+      for (const { row } of this.current.values()) if (row.name === ident) return row;
+    }
     const node = this.options.conductor.getNode(ident);
-    return node ? this.rowOf(node, this.options.fleet.list()) : undefined;
+    return node ? this.rowOf(node, () => this.options.fleet.list()) : undefined;
   }
 
   /**
@@ -149,17 +163,31 @@ export class MachineFeed {
       this.publishNode(change.node);
       return;
     }
-    if (!this.lastSent.has(change.uuid)) return;
-    this.lastSent.delete(change.uuid);
+    if (!this.current.delete(change.uuid)) return;
     this.publish({ type: 'remove', uuid: change.uuid });
   }
 
+  /** A simulated machine changed (power, what it runs): refresh the rows of its nodes. */
+  private onMachineChange(machine: MachineSnapshotLike): void {
+    for (const { row } of [...this.current.values()]) {
+      const systemTail = row.bmc?.systemId?.split('/').filter(Boolean).pop();
+      if (
+        row.simulated?.id === machine.id ||
+        row.name === machine.name ||
+        systemTail === machine.id
+      ) {
+        const node = this.options.conductor.getNode(row.uuid);
+        if (node) this.publishNode(node);
+      }
+    }
+  }
+
   private publishNode(node: NodeView): void {
-    const row = this.rowOf(node, this.options.fleet.list());
+    const row = this.rowOf(node, () => this.options.fleet.list());
     const json = JSON.stringify(row);
-    const previous = this.lastSent.get(row.uuid);
-    if (previous === json) return;
-    this.lastSent.set(row.uuid, json);
+    const previous = this.current.get(row.uuid);
+    if (previous?.json === json) return;
+    this.current.set(row.uuid, { row, json });
     this.publish({ type: 'upsert', row, created: previous === undefined });
   }
 
@@ -168,8 +196,23 @@ export class MachineFeed {
     for (const listener of this.listeners) listener(event);
   }
 
-  private rowOf(node: NodeView, machines: ReturnType<FleetPort['list']>): MachineRow {
-    const machine = findMachine(node, machines);
+  private computeRows(): MachineRow[] {
+    const machines = this.options.fleet.list();
+    return this.options.conductor
+      .listNodes()
+      .map((node) => this.rowOf(node, machines))
+      .sort(byName);
+  }
+
+  /** `machines` may be a thunk: most nodes resolve by BMC system id without listing the fleet. */
+  private rowOf(
+    node: NodeView,
+    machines: MachineSnapshotLike[] | (() => MachineSnapshotLike[]),
+  ): MachineRow {
+    const tail = systemIdTail(node);
+    const machine =
+      (tail ? this.options.fleet.get(tail) : undefined) ??
+      findMachine(node, typeof machines === 'function' ? machines() : machines);
     return toMachineRow(node, this.options.conductor.getInventory(node.uuid), machine);
   }
 

@@ -107,12 +107,13 @@ describe('findMachine', () => {
     { id: 'demo-01', name: 'renamed' },
   ];
 
-  it('matches by name first', () => {
-    expect(findMachine(node, [...machines, { id: 'x', name: 'demo-01' }])?.id).toBe('x');
+  it('matches by the Redfish system id first', () => {
+    expect(findMachine(node, [{ id: 'x', name: 'demo-01' }, ...machines])?.id).toBe('demo-01');
   });
 
-  it('falls back to the Redfish system id', () => {
-    expect(findMachine(node, machines)?.id).toBe('demo-01');
+  it('falls back to the name', () => {
+    const noBmc = { ...node, driver_info: {} };
+    expect(findMachine(noBmc, [...machines, { id: 'x', name: 'demo-01' }])?.id).toBe('x');
   });
 
   it('finds nothing for a node of another lab', () => {

@@ -79,16 +79,22 @@ function bmcOf(node: NodeView): MachineRow['bmc'] {
   return { address, systemId: text(info.redfish_system_id) };
 }
 
-/** The simulated machine behind a node: by name first, then by the Redfish system id's last segment. */
+/** The last segment of a node's Redfish system id: the simulated machine's id. */
+export function systemIdTail(node: NodeView): string | undefined {
+  return text(node.driver_info.redfish_system_id)?.split('/').filter(Boolean).pop();
+}
+
+/**
+ * The simulated machine behind a node: the one its BMC address names (what power actions reach),
+ * else the one of the same name.
+ */
 export function findMachine<M extends MachineSnapshotLike>(
   node: NodeView,
   machines: readonly M[],
 ): M | undefined {
-  const byName = node.name ? machines.find((m) => m.name === node.name) : undefined;
-  if (byName) return byName;
-  const systemId = text(node.driver_info.redfish_system_id);
-  const tail = systemId?.split('/').filter(Boolean).pop();
-  return tail ? machines.find((m) => m.id === tail) : undefined;
+  const tail = systemIdTail(node);
+  const bySystem = tail ? machines.find((m) => m.id === tail) : undefined;
+  return bySystem ?? (node.name ? machines.find((m) => m.name === node.name) : undefined);
 }
 
 export function toMachineRow(

@@ -68,6 +68,7 @@ interface Running {
   timeouts: ProvisionTimeouts;
   dispatchers: RedfishDispatchers;
   agentDispatcher: Agent;
+  agentClient: AgentClient;
   api: FastifyInstance;
   apiUrl: string;
 }
@@ -130,14 +131,16 @@ export class Conductor {
       this.logger,
       o.powerSyncIntervalMs ?? 120_000,
     );
-    // Agents use self-signed certificates (auto TLS); their CA arrives with the heartbeat.
+    // Agents that sent no certificate get an unverified TLS connection (Ironic's [agent]
+    // verify_ca = False); those with auto TLS are verified against their `agent_verify_ca`.
     const agentDispatcher = new Agent({ connections: 4, connect: { rejectUnauthorized: false } });
+    const agentClient = new AgentClient({ dispatcher: agentDispatcher });
     const boot = new RamdiskBoot(nodes, power, this.logger);
     const fastTrack = o.fastTrack ?? true;
     const cleaning = new Cleaning({
       nodes,
       power,
-      agent: new AgentClient({ dispatcher: agentDispatcher }),
+      agent: agentClient,
       boot,
       clock: this.clock,
       logger: this.logger,
@@ -189,6 +192,7 @@ export class Conductor {
       timeouts,
       dispatchers,
       agentDispatcher,
+      agentClient,
       api,
       apiUrl,
     };
@@ -204,6 +208,7 @@ export class Conductor {
     await r.powerSync.stop();
     await Promise.all([r.ramdisk.idle(), r.power.idle(), r.provision.idle()]);
     await r.dispatchers.close();
+    await r.agentClient.close();
     await r.agentDispatcher.close();
     r.db.close();
     this.logger.info('conductor stopped');

@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { commandListSchema, commandResultSchema, type CommandResult } from '../../protocol';
 import type { NodeRow } from '../db/schema';
 
@@ -27,6 +27,7 @@ const COMMAND_TIMEOUT_MS = 60_000;
 const MAX_ATTEMPTS = 3;
 
 export interface AgentClientOptions {
+  /** For plain http agents and https agents that sent no certificate. */
   dispatcher: Dispatcher;
 }
 
@@ -35,7 +36,41 @@ export interface AgentClientOptions {
  * `<agent_url>/v1/commands/` with `agent_token` as a query parameter on every call.
  */
 export class AgentClient {
+  /** One verifying dispatcher per agent certificate (`agent_verify_ca` from the heartbeat). */
+  private readonly pinned = new Map<string, Agent>();
+
   constructor(private readonly opts: AgentClientOptions) {}
+
+  async close(): Promise<void> {
+    const agents = [...this.pinned.values()];
+    this.pinned.clear();
+    await Promise.all(agents.map((a) => a.close()));
+  }
+
+  /**
+   * An agent with auto TLS serves a self-signed certificate and sends it as `agent_verify_ca`;
+   * Ironic uses it as the CA for that agent, and so do we.
+   */
+  private dispatcherFor(node: NodeRow, url: URL): Dispatcher {
+    const ca = node.driverInternalInfo.agent_verify_ca;
+    if (url.protocol !== 'https:' || typeof ca !== 'string' || !ca.includes('BEGIN CERTIFICATE')) {
+      return this.opts.dispatcher;
+    }
+    let agent = this.pinned.get(ca);
+    if (!agent) {
+      // Agent certificates come and go with reboots; keep the cache small.
+      if (this.pinned.size >= 256) {
+        const [oldest] = this.pinned;
+        if (oldest) {
+          this.pinned.delete(oldest[0]);
+          void oldest[1].close();
+        }
+      }
+      agent = new Agent({ connections: 2, connect: { ca, rejectUnauthorized: true } });
+      this.pinned.set(ca, agent);
+    }
+    return agent;
+  }
 
   async executeCommand(
     node: NodeRow,
@@ -86,7 +121,7 @@ export class AgentClient {
           method,
           headers: { 'content-type': 'application/json', accept: 'application/json' },
           body: body === undefined ? undefined : JSON.stringify(body),
-          dispatcher: this.opts.dispatcher,
+          dispatcher: this.dispatcherFor(node, url),
           headersTimeout: COMMAND_TIMEOUT_MS,
           bodyTimeout: COMMAND_TIMEOUT_MS,
         });

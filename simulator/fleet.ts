@@ -2,9 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type Clock, type Logger, systemClock } from '../lib';
 import { createRedfishApp } from './bmc';
+import { IpmiBmc } from './bmc/ipmi';
 import { type AgentFactory, createAgentLauncher } from './boot';
 import { realAgentFactory } from './boot/real-agent';
-import { MacAllocator, Machine } from './machine';
+import { type FaultSpec, MacAllocator, Machine } from './machine';
 import { buildMachineSpec, findProfile, PROFILES } from './profiles';
 import { type MachineSnapshot, snapshotOf } from './snapshot';
 
@@ -21,6 +22,18 @@ export interface FleetOptions {
   bmcSecret?: string;
   /** Level of the agents' logs on the serial consoles. */
   agentLogLevel?: string;
+  /**
+   * An IPMI-over-LAN BMC per machine, each on its own UDP port: `basePort + n` for the n-th
+   * machine added, or any free port when basePort is 0. Off when absent.
+   */
+  ipmi?: { host?: string; basePort?: number };
+}
+
+export interface IpmiAccess {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
 }
 
 export interface AddMachineOptions {
@@ -64,6 +77,7 @@ export class Fleet {
   private readonly logger: Logger | undefined;
   private readonly machines = new Map<string, Machine>();
   private readonly unsubscribes = new Map<string, () => void>();
+  private readonly ipmiBmcs = new Map<string, { bmc: IpmiBmc; ready: Promise<void> }>();
   private readonly listeners = new Set<(machine: MachineSnapshot) => void>();
   private readonly macs = new MacAllocator();
   private readonly app: FastifyInstance;
@@ -91,6 +105,8 @@ export class Fleet {
     const boundPort = typeof address === 'object' && address ? address.port : port;
     this.boundUrl = `http://${urlHost(host)}:${boundPort}`;
     this.started = true;
+    for (const [id, entry] of this.ipmiBmcs) entry.ready = this.startIpmi(id, entry.bmc);
+    await Promise.all([...this.ipmiBmcs.values()].map((entry) => entry.ready));
     this.logger?.info({ redfish: this.boundUrl, machines: this.machines.size }, 'fleet started');
   }
 
@@ -159,6 +175,20 @@ export class Fleet {
       id,
       machine.onChange((m) => this.emit(m)),
     );
+    if (this.options.ipmi) {
+      const base = this.options.ipmi.basePort ?? 0;
+      const bmc = new IpmiBmc({
+        machine,
+        clock: this.clock,
+        host: this.options.ipmi.host ?? '127.0.0.1',
+        port: base > 0 ? base + index : 0,
+        ...(this.logger ? { logger: this.logger.child({ part: 'ipmi' }) } : {}),
+      });
+      this.ipmiBmcs.set(id, {
+        bmc,
+        ready: this.started ? this.startIpmi(id, bmc) : Promise.resolve(),
+      });
+    }
     if (options.powerOn) machine.powerOn();
     this.emit(machine);
     return snapshotOf(machine, this.redfishUrl);
@@ -170,6 +200,9 @@ export class Fleet {
     this.unsubscribes.get(id)?.();
     this.unsubscribes.delete(id);
     this.machines.delete(id);
+    const ipmi = this.ipmiBmcs.get(id);
+    this.ipmiBmcs.delete(id);
+    await ipmi?.ready.then(() => ipmi.bmc.stop());
     await machine.dispose();
     for (const nic of machine.spec.nics) this.macs.release(nic.mac);
     this.macs.release(machine.spec.bmc.mac);
@@ -196,6 +229,24 @@ export class Fleet {
 
   async powerOff(id: string): Promise<void> {
     await this.require(id).powerOff();
+  }
+
+  /** Turns a fault on for one machine (see MachineFaults); throws for unknown disks or NICs. */
+  injectFault(id: string, fault: FaultSpec): void {
+    this.require(id).injectFault(fault);
+  }
+
+  clearFault(id: string, fault: FaultSpec): void {
+    this.require(id).clearFault(fault);
+  }
+
+  faults(id: string): FaultSpec[] {
+    return this.require(id).activeFaults;
+  }
+
+  /** Kills the machine's agent process; the machine stays on. False when no agent runs. */
+  crashAgent(id: string): Promise<boolean> {
+    return this.require(id).crashAgent();
   }
 
   /** What `baremetal node create` + `port create` need to enrol the machine with Redfish. */
@@ -225,6 +276,20 @@ export class Fleet {
     };
   }
 
+  /** Where and how to reach the machine's IPMI BMC (after start); undefined without IPMI. */
+  async ipmi(id: string): Promise<IpmiAccess | undefined> {
+    const machine = this.require(id);
+    const entry = this.ipmiBmcs.get(id);
+    if (!entry) return undefined;
+    await entry.ready;
+    return {
+      host: entry.bmc.host,
+      port: entry.bmc.port,
+      username: machine.spec.bmc.username,
+      password: machine.spec.bmc.password,
+    };
+  }
+
   serial(id: string): SerialView {
     const console = this.require(id).serial;
     return {
@@ -248,6 +313,13 @@ export class Fleet {
         this.logger?.warn({ err: error }, 'fleet change listener failed');
       }
     }
+  }
+
+  /** Binds a BMC's UDP port; a failure is logged and leaves that machine without IPMI. */
+  private startIpmi(id: string, bmc: IpmiBmc): Promise<void> {
+    return bmc.start().catch((error: unknown) => {
+      this.logger?.error({ machine: id, err: error }, 'cannot start the IPMI BMC');
+    });
   }
 
   private require(id: string): Machine {

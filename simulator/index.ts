@@ -4,10 +4,11 @@ export {
   type AddMachineOptions,
   type Enrollment,
   type FleetOptions,
+  type IpmiAccess,
   type SerialView,
 } from './fleet';
 export { type MachineSnapshot } from './snapshot';
 export { PROFILES, findProfile, type MachineProfile } from './profiles';
 export type { AgentFactory, SimAgent, SimAgentState } from './boot';
 export { FakeOs, type FakeOsOptions } from './fake-os';
-export { Machine, type MachineFaults } from './machine';
+export { FAULT_KINDS, Machine, type FaultSpec, type MachineFaults } from './machine';

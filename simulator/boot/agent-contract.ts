@@ -1,4 +1,5 @@
 import type { Host } from '../../agent/host';
+import type { fetch as undiciFetch } from 'undici';
 import type { Logger } from '../../lib';
 
 /**
@@ -22,7 +23,11 @@ export interface SimAgent {
   on(event: 'heartbeat', listener: (event: { ok: boolean; error?: string }) => void): () => void;
 }
 
-export type AgentFactory = (
-  host: Host,
-  options: { argv: string[]; logger: Logger },
-) => Promise<SimAgent>;
+export interface AgentFactoryOptions {
+  argv: string[];
+  logger: Logger;
+  /** HTTP for the agent's calls to Ironic: fails like a dead network while the link is down. */
+  fetch: typeof undiciFetch;
+}
+
+export type AgentFactory = (host: Host, options: AgentFactoryOptions) => Promise<SimAgent>;

@@ -1,5 +1,6 @@
+import { fetch as undiciFetch } from 'undici';
 import type { Logger } from '../../lib';
-import type { AgentStatus, OsHandle, RamdiskBoot, RamdiskLauncher } from '../machine';
+import type { AgentStatus, Machine, OsHandle, RamdiskBoot, RamdiskLauncher } from '../machine';
 import { FakeOs } from '../fake-os';
 import type { Clock } from '../../lib';
 import type { AgentFactory, SimAgentState } from './agent-contract';
@@ -43,7 +44,7 @@ export function createAgentLauncher(options: AgentLauncherOptions): RamdiskLaunc
       hostname: hostnameOf(machine.spec.name),
     });
     const logger = serialLogger(machine, boot.console, options.agentLogLevel ?? 'info');
-    const agent = await options.createAgent(os, { argv: [], logger });
+    const agent = await options.createAgent(os, { argv: [], logger, fetch: machineFetch(machine) });
     if (boot.signal.aborted) {
       await agent.stop();
       throw new Error('power lost while the ramdisk started');
@@ -88,6 +89,22 @@ export function createAgentLauncher(options: AgentLauncherOptions): RamdiskLaunc
         }
       },
     };
+  };
+}
+
+/**
+ * The agent's outgoing HTTP leaves through the provisioning NIC: with its link down (a cut
+ * cable, an injected fault) requests fail the way undici fails on an unreachable network.
+ */
+function machineFetch(machine: Machine): typeof undiciFetch {
+  return (input, init) => {
+    const provisioning = machine.spec.nics.find((nic) => nic.ipv4 !== null);
+    const up = provisioning !== undefined && machine.linkedNics().includes(provisioning);
+    if (!up) {
+      const cause = Object.assign(new Error('connect ENETUNREACH'), { code: 'ENETUNREACH' });
+      return Promise.reject(new TypeError('fetch failed', { cause }));
+    }
+    return undiciFetch(input, init);
   };
 }
 

@@ -32,5 +32,8 @@ describe('parseSimArgs', () => {
     expect(() => parseSimArgs(['--speed', '0'])).toThrow(/--speed/);
     expect(() => parseSimArgs(['--redfish-port', '70000'])).toThrow(/--redfish-port/);
     expect(() => parseSimArgs(['--bogus'])).toThrow();
+    expect(() => parseSimArgs(['--machines', '10', '--ipmi-port', '65530'])).toThrow(/--ipmi-port/);
+    expect(parseSimArgs(['--ipmi-port', '6230']).ipmiPort).toBe(6230);
+    expect(parseSimArgs([]).ipmiPort).toBeUndefined();
   });
 });

@@ -11,6 +11,8 @@ export interface SimArgs {
   powerOn: boolean;
   namePrefix: string;
   logLevel: string;
+  /** First UDP port of the per-machine IPMI BMCs (0 = any free port); undefined = no IPMI. */
+  ipmiPort: number | undefined;
 }
 
 export const USAGE = `usage: npm run sim -- [options]
@@ -21,6 +23,7 @@ export const USAGE = `usage: npm run sim -- [options]
   --redfish-host H     address of the Redfish service (default 127.0.0.1)
   --redfish-port N     port of the Redfish service (default 8000; 0 = any free port)
   --speed X            simulated time runs X times faster than real time (default 1)
+  --ipmi-port N        also serve IPMI 2.0 (lanplus), machine n on UDP port N+n (0 = any free port)
   --power-on           power every machine on at start
   --name-prefix S      machine names are S-001, S-002, … (default: the profile name)
   --log-level L        fatal | error | warn | info | debug (default info; logs go to stderr)`;
@@ -40,6 +43,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
       'power-on': { type: 'boolean', default: false },
       'name-prefix': { type: 'string', default: '' },
       'log-level': { type: 'string', default: 'info' },
+      'ipmi-port': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -51,6 +55,15 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
   const port = Number(values['redfish-port']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--redfish-port must be a port number, got "${values['redfish-port']}"`);
+  }
+  let ipmiPort: number | undefined;
+  if (values['ipmi-port'] !== undefined) {
+    ipmiPort = Number(values['ipmi-port']);
+    if (!Number.isInteger(ipmiPort) || ipmiPort < 0 || ipmiPort + machines > 65535) {
+      throw new Error(
+        `--ipmi-port must leave room for every machine below 65536, got "${values['ipmi-port']}"`,
+      );
+    }
   }
   const speed = Number(values.speed);
   if (!(speed > 0) || !Number.isFinite(speed))
@@ -81,5 +94,6 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     powerOn: values['power-on'],
     namePrefix: values['name-prefix'],
     logLevel: values['log-level'],
+    ipmiPort,
   };
 }

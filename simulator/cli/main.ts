@@ -26,6 +26,9 @@ async function main(argv: readonly string[]): Promise<number> {
     clock,
     logger,
     redfish: { host: args.redfishHost, port: args.redfishPort },
+    ...(args.ipmiPort !== undefined
+      ? { ipmi: { host: args.redfishHost, basePort: args.ipmiPort } }
+      : {}),
   });
   await fleet.start();
   for (let i = 0; i < args.machines; i++) {
@@ -34,12 +37,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const name = `${prefix}-${String(i + 1).padStart(3, '0')}`;
     fleet.addMachine({ profile, name, id: name, powerOn: args.powerOn });
   }
-  const doc = {
-    redfish: fleet.redfishUrl,
-    apiUrl: args.apiUrl,
-    speed: args.speed,
-    machines: fleet.list().map((m) => {
+  const machines = await Promise.all(
+    fleet.list().map(async (m) => {
       const enrol = fleet.enrollment(m.id);
+      const ipmi = await fleet.ipmi(m.id);
       return {
         id: m.id,
         name: m.name,
@@ -51,10 +52,12 @@ async function main(argv: readonly string[]): Promise<number> {
           username: enrol.driver_info.redfish_username,
           password: enrol.driver_info.redfish_password,
         },
+        ...(ipmi ? { ipmi: { address: ipmi.host, port: ipmi.port } } : {}),
         enrollment: enrol,
       };
     }),
-  };
+  );
+  const doc = { redfish: fleet.redfishUrl, apiUrl: args.apiUrl, speed: args.speed, machines };
   process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
 
   await new Promise<void>((resolve) => {

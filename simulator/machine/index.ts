@@ -15,7 +15,14 @@ export {
   type RunningOs,
   type VirtualMediaSlot,
 } from './machine';
-export { type MachineFaults, noFaults } from './faults';
+export {
+  FAULT_KINDS,
+  type FaultSpec,
+  type MachineFaults,
+  activeFaults,
+  noFaults,
+  setFault,
+} from './faults';
 export { MacAllocator } from './mac-allocator';
 export { NamedTimers } from './named-timers';
 export { SerialConsole, type SerialListener } from './serial-console';

@@ -1,5 +1,5 @@
 import type { Clock } from '../../lib';
-import { type MachineFaults, noFaults } from './faults';
+import { type FaultSpec, type MachineFaults, activeFaults, noFaults, setFault } from './faults';
 import { NamedTimers } from './named-timers';
 import { SerialConsole } from './serial-console';
 import { SparseDisk } from './sparse-disk';
@@ -321,6 +321,51 @@ export class Machine {
     return this.spec.nics.filter((nic) => nic.connected && !this.faults.linkDown.has(nic.name));
   }
 
+  injectFault(spec: FaultSpec): void {
+    setFault(this.faults, spec, true, this.names());
+    if (spec.kind === 'link-down') this.logLink(spec.nic, false);
+    this.touch();
+  }
+
+  clearFault(spec: FaultSpec): void {
+    setFault(this.faults, spec, false, this.names());
+    if (spec.kind === 'link-down') this.logLink(spec.nic, true);
+    this.touch();
+  }
+
+  get activeFaults(): FaultSpec[] {
+    return activeFaults(this.faults);
+  }
+
+  /**
+   * The agent process dies (OOM, a bug) while the machine stays on: its API and heartbeats stop,
+   * the console says so, and only a reboot brings it back. False when no agent runs.
+   */
+  async crashAgent(): Promise<boolean> {
+    if (this.currentOs !== 'agent' || this.currentAgent === 'failed') return false;
+    const handle = this.osHandle;
+    this.osHandle = undefined;
+    this.bootAbort?.abort(new Error('agent crashed'));
+    // Later reports of the dead process must not resurrect its status.
+    this.generation++;
+    this.serial.line(
+      `[${this.kernelTime()}] ironic-python-agent.service: Main process exited, code=killed, status=9/KILL`,
+    );
+    this.serial.line(
+      `[${this.kernelTime()}] ironic-python-agent.service: Failed with result 'signal'.`,
+    );
+    this.currentAgent = 'failed';
+    this.touch();
+    if (handle) {
+      try {
+        await handle.stop();
+      } catch {
+        // Already dead.
+      }
+    }
+    return true;
+  }
+
   /** Marks a visible change made from outside (faults, disk contents). */
   touch(): void {
     this.revision++;
@@ -340,6 +385,21 @@ export class Machine {
   }
 
   // ---- internals -----------------------------------------------------------------------------
+
+  private names() {
+    return { disks: this.spec.disks.map((d) => d.name), nics: this.spec.nics.map((n) => n.name) };
+  }
+
+  private logLink(nic: string, up: boolean): void {
+    if (this.currentPhase !== 'running' || this.currentOs === 'halted') return;
+    const spec = this.spec.nics.find((n) => n.name === nic);
+    if (!spec) return;
+    this.serial.line(
+      up
+        ? `[${this.kernelTime()}] ${spec.driver} ${spec.pciAddress} ${nic}: NIC Link is Up, ${spec.speedMbps} Mbps Full Duplex`
+        : `[${this.kernelTime()}] ${spec.driver} ${spec.pciAddress} ${nic}: NIC Link is Down`,
+    );
+  }
 
   private post(): void {
     const { system, cpu } = this.spec;

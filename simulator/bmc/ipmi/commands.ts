@@ -1,0 +1,197 @@
+import type { Logger } from '../../../lib';
+import type { BootDevice, Machine } from '../../machine';
+import { AppCmd, ChassisCmd, Completion, NetFn, Privilege } from './codes';
+import type { IpmiRequest } from './packet';
+
+export interface CommandContext {
+  machine: Machine;
+  privilege: number;
+  guid: Buffer;
+  logger: Logger | undefined;
+}
+
+export interface CommandResult {
+  completion: number;
+  data?: Buffer;
+}
+
+const INSUFFICIENT_PRIVILEGE = 0xd4;
+
+/** Boot device selector, bits 5:2 of boot flags byte 2 (IPMI 2.0 table 28-14). */
+const DEVICE_BY_CODE: Record<number, BootDevice | 'none'> = {
+  0x0: 'none',
+  0x1: 'Pxe',
+  0x2: 'Hdd',
+  0x3: 'Hdd',
+  0x5: 'Cd',
+  0x6: 'BiosSetup',
+};
+
+const CODE_BY_DEVICE: Partial<Record<BootDevice, number>> = {
+  Pxe: 0x1,
+  UefiHttp: 0x1,
+  Hdd: 0x2,
+  Cd: 0x5,
+  BiosSetup: 0x6,
+  Usb: 0xf,
+};
+
+/** IANA enterprise numbers reported in Get Device ID. */
+function manufacturerId(machine: Machine): number {
+  const vendor = machine.spec.system.manufacturer;
+  if (vendor.startsWith('Dell')) return 674;
+  if (vendor.startsWith('Supermicro')) return 10876;
+  return 0;
+}
+
+/** The in-session commands: device id, chassis status and control, boot options. */
+export function handleCommand(ctx: CommandContext, request: IpmiRequest): CommandResult {
+  const { machine } = ctx;
+  if (machine.faults.bmcError) return { completion: Completion.NodeBusy };
+  if (request.netFn === NetFn.App) {
+    switch (request.cmd) {
+      case AppCmd.GetDeviceId: {
+        const mfg = manufacturerId(machine);
+        return {
+          completion: Completion.Ok,
+          data: Buffer.from([
+            0x20,
+            0x01,
+            0x04,
+            0x40,
+            0x02,
+            0xbf,
+            mfg & 0xff,
+            (mfg >> 8) & 0xff,
+            (mfg >> 16) & 0xff,
+            0x00,
+            0x01,
+            0,
+            0,
+            0,
+            0,
+          ]),
+        };
+      }
+      case AppCmd.GetSystemGuid:
+        return { completion: Completion.Ok, data: Buffer.from(ctx.guid).reverse() };
+      default:
+        return { completion: Completion.InvalidCommand };
+    }
+  }
+  if (request.netFn !== NetFn.Chassis) return { completion: Completion.InvalidCommand };
+  switch (request.cmd) {
+    case ChassisCmd.GetChassisStatus:
+      return {
+        completion: Completion.Ok,
+        // Power restore policy "always off" (bits 6:5 = 00); last power event: IPMI command.
+        data: Buffer.from([machine.poweredOn ? 0x01 : 0x00, 0x10, 0x00, 0x00]),
+      };
+    case ChassisCmd.ChassisControl:
+      if (ctx.privilege < Privilege.Operator) return { completion: INSUFFICIENT_PRIVILEGE };
+      return chassisControl(ctx, request.data[0]);
+    case ChassisCmd.SetSystemBootOptions:
+      if (ctx.privilege < Privilege.Operator) return { completion: INSUFFICIENT_PRIVILEGE };
+      return setBootOptions(machine, request.data);
+    case ChassisCmd.GetSystemBootOptions:
+      return getBootOptions(machine, request.data);
+    default:
+      return { completion: Completion.InvalidCommand };
+  }
+}
+
+function chassisControl(
+  { machine, logger }: CommandContext,
+  action: number | undefined,
+): CommandResult {
+  if (action === undefined) return { completion: Completion.RequestDataLengthInvalid };
+  if (action > 5) return { completion: Completion.InvalidDataField };
+  if (machine.faults.powerActionIgnored) return { completion: Completion.Ok };
+  const run = (op: () => unknown) => {
+    // The BMC acknowledges at once; the host's power sequencing happens behind it.
+    void Promise.resolve()
+      .then(op)
+      .catch((error: unknown) =>
+        logger?.warn({ machine: machine.id, err: error }, 'ipmi chassis control failed'),
+      );
+  };
+  switch (action) {
+    case 0:
+      run(() => machine.powerOff());
+      break;
+    case 1:
+      machine.powerOn();
+      break;
+    case 2:
+      run(() => machine.powerCycle());
+      break;
+    case 3:
+      run(() => machine.reset());
+      break;
+    case 4:
+      machine.nmi();
+      break;
+    case 5:
+      machine.gracefulShutdown();
+      break;
+  }
+  return { completion: Completion.Ok };
+}
+
+function setBootOptions(machine: Machine, data: Buffer): CommandResult {
+  if (data.length < 1) return { completion: Completion.RequestDataLengthInvalid };
+  const parameter = data[0]! & 0x7f;
+  switch (parameter) {
+    case 0: // set in progress
+    case 3: // boot flag valid bit clearing
+    case 4: // boot info acknowledge
+      return { completion: Completion.Ok };
+    case 5: {
+      if (data.length < 6) return { completion: Completion.RequestDataLengthInvalid };
+      const flags = data[1]!;
+      const device = DEVICE_BY_CODE[(data[2]! >> 2) & 0x0f];
+      if (device === undefined) return { completion: Completion.InvalidDataField };
+      if ((flags & 0x80) === 0 || device === 'none') {
+        machine.setBootOverride({ enabled: 'Disabled' });
+        return { completion: Completion.Ok };
+      }
+      machine.setBootOverride({
+        target: device,
+        enabled: (flags & 0x40) !== 0 ? 'Continuous' : 'Once',
+      });
+      machine.setBootMode((flags & 0x20) !== 0 ? 'UEFI' : 'Legacy');
+      return { completion: Completion.Ok };
+    }
+    default:
+      return { completion: Completion.ParameterNotSupported };
+  }
+}
+
+function getBootOptions(machine: Machine, data: Buffer): CommandResult {
+  if (data.length < 1) return { completion: Completion.RequestDataLengthInvalid };
+  const parameter = data[0]! & 0x7f;
+  const reply = (...bytes: number[]) => ({
+    completion: Completion.Ok,
+    data: Buffer.from([0x01, parameter, ...bytes]),
+  });
+  switch (parameter) {
+    case 0:
+      return reply(0x00);
+    case 3:
+      return reply(0x00);
+    case 4:
+      return reply(0x00, 0x00);
+    case 5: {
+      const { target, enabled } = machine.bootOverride;
+      const active = enabled !== 'Disabled' && target !== 'None';
+      const flags =
+        (active ? 0x80 : 0) |
+        (enabled === 'Continuous' ? 0x40 : 0) |
+        (machine.bootMode === 'UEFI' ? 0x20 : 0);
+      const code = active ? (CODE_BY_DEVICE[target] ?? 0) : 0;
+      return reply(flags, code << 2, 0x00, 0x00, 0x00);
+    }
+    default:
+      return { completion: Completion.ParameterNotSupported };
+  }
+}

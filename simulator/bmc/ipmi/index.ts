@@ -1,0 +1,2 @@
+export { IpmiBmc, type IpmiBmcOptions } from './ipmi-bmc';
+export { IpmiEndpoint, HANDSHAKE_TIMEOUT_MS, MAX_SESSIONS, SESSION_IDLE_MS } from './ipmi-endpoint';

@@ -66,3 +66,22 @@ test('a machine has deep-linkable summary, inventory, events and console views',
   );
   await page.screenshot({ path: 'e2e/screenshots/console.png' });
 });
+
+test('provisioning actions are the ones the conductor allows, and their effect shows live', async ({
+  page,
+}) => {
+  await page.goto('/machines/demo-03/events');
+  const actions = page.getByRole('group', { name: 'Provisioning actions' });
+  await expect(actions.getByRole('button')).toHaveText(['Provide', 'Inspect']);
+  await actions.getByRole('button', { name: 'Inspect demo-03' }).click();
+  // The conductor reboots the machine into the agent, which inspects it again; the history on
+  // screen follows each transition without a reload.
+  const events = page.locator('tr[data-event-type="provision.transition"]');
+  await expect(events.filter({ hasText: 'from=manageable to=inspecting' })).toHaveCount(1);
+  await expect(
+    events
+      .filter({ hasText: 'from=inspect wait to=manageable' })
+      .filter({ hasText: 'inspection finished' }),
+  ).toHaveCount(1, { timeout: 90_000 });
+  await expect(actions.getByRole('button', { name: 'Inspect demo-03' })).toBeVisible();
+});

@@ -19,6 +19,7 @@ const row = (name: string, extra: Partial<MachineRow> = {}): MachineRow => ({
   inventory: null,
   simulated: null,
   updatedAt: null,
+  actions: [],
   ...extra,
 });
 

@@ -1,4 +1,5 @@
 import type { Inventory } from '../../protocol';
+import type { ConsoleVerb } from './machine-actions';
 
 /**
  * What the console needs from the conductor and the simulator, stated structurally so the router
@@ -47,6 +48,8 @@ export interface ConductorPort {
   getNode(ident: string): NodeView | undefined;
   getInventory(ident: string): Inventory | null;
   setPowerState(ident: string, target: PowerTarget): Promise<NodeView>;
+  /** Starts a provision verb; the transitions that follow arrive through onChange. */
+  setProvisionState(ident: string, target: ConsoleVerb): NodeView;
   onChange(listener: (change: NodeChange) => void): () => void;
 }
 

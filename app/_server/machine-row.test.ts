@@ -141,6 +141,7 @@ describe('toMachineRow', () => {
       bmc: { address: 'http://127.0.0.1:8000', systemId: '/redfish/v1/Systems/demo-01' },
       simulated: { id: 'demo-01', profile: 'compute-nvme', power: 'On', agent: 'running' },
       updatedAt: Date.UTC(2026, 0, 1, 0, 0, 12),
+      actions: ['provide', 'inspect'],
     });
     expect(row.inventory?.cpus).toBe(32);
     expect(JSON.stringify(row)).not.toContain('******');

@@ -1,5 +1,6 @@
 import type { Inventory } from '../../protocol';
 import type { MachineSnapshotLike, NodeView } from './lab-ports';
+import { allowedVerbs, type ConsoleVerb } from './machine-actions';
 
 /** The hardware at a glance, from the node's last inspection. */
 export interface InventorySummary {
@@ -35,6 +36,8 @@ export interface MachineRow {
   } | null;
   /** Lab-clock milliseconds of the node's last change. */
   updatedAt: number | null;
+  /** Provision verbs the conductor accepts in the current state. */
+  actions: ConsoleVerb[];
 }
 
 export function summariseInventory(inventory: Inventory | null): InventorySummary | null {
@@ -126,5 +129,6 @@ export function toMachineRow(
         }
       : null,
     updatedAt: parseIronicTime(node.updated_at ?? node.created_at),
+    actions: allowedVerbs(node.provision_state),
   };
 }

@@ -1,6 +1,7 @@
 import { TRPCError, tracked, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Inventory } from '../../protocol';
+import { allowedVerbs, CONSOLE_VERBS } from './machine-actions';
 import { pageInputSchema, pageOf } from './machine-page';
 import { findMachine } from './machine-row';
 import { serialStream } from './serial-stream';
@@ -98,6 +99,36 @@ export const machinesRouter = {
         await ctx.lab.conductor.setPowerState(node.uuid, input.target);
       } catch (error) {
         throw toTRPCError(error, `Could not set ${node.name ?? node.uuid} to ${input.target}`);
+      }
+      const row = ctx.lab.feed.row(node.uuid);
+      if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `No machine ${input.ident}` });
+      return row;
+    }),
+
+  /** A provision verb (manage, provide, inspect, abort, unhold), as `baremetal node <verb>`. */
+  setProvision: publicProcedure
+    .input(
+      z.object({
+        ident: identSchema,
+        verb: z.enum(CONSOLE_VERBS, { error: `verb must be one of ${CONSOLE_VERBS.join(', ')}` }),
+      }),
+    )
+    .mutation(({ ctx, input }) => {
+      const node = nodeOr404(ctx.lab, input.ident);
+      const name = node.name ?? node.uuid;
+      const allowed = allowedVerbs(node.provision_state);
+      if (!allowed.includes(input.verb)) {
+        throw new TRPCError({
+          code: 'CONFLICT',
+          message: `${name} cannot ${input.verb} from "${node.provision_state}"; ${
+            allowed.length > 0 ? `it can ${allowed.join(', ')}` : 'no action is possible now'
+          }`,
+        });
+      }
+      try {
+        ctx.lab.conductor.setProvisionState(node.uuid, input.verb);
+      } catch (error) {
+        throw toTRPCError(error, `Could not ${input.verb} ${name}`);
       }
       const row = ctx.lab.feed.row(node.uuid);
       if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `No machine ${input.ident}` });

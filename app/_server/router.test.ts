@@ -123,6 +123,24 @@ describe('machines.setPower', () => {
   });
 });
 
+describe('machines.setProvision', () => {
+  it('refuses a verb the state does not allow, saying what is allowed', async () => {
+    const error = await rejection(
+      caller().machines.setProvision({ ident: 'demo-02', verb: 'abort' }),
+    );
+    expect(error.code).toBe('CONFLICT');
+    expect(error.message).toBe('demo-02 cannot abort from "manageable"; it can provide, inspect');
+  });
+
+  it('rejects an unknown verb', async () => {
+    const error = await rejection(
+      caller().machines.setProvision({ ident: 'demo-02', verb: 'explode' as 'inspect' }),
+    );
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toContain('verb must be one of manage, provide, inspect, abort, unhold');
+  });
+});
+
 describe('machines.page', () => {
   it('filters, sorts and windows the fleet on the server', async () => {
     const all = await caller().machines.page({ sort: 'name', dir: 'desc' });
@@ -256,5 +274,15 @@ describe('machines.live', () => {
     const error = await rejection(caller().machines.live({ lastEventId: 'x'.repeat(65) }));
     expect(error.code).toBe('BAD_REQUEST');
     expect(error.message).toContain('lastEventId');
+  });
+});
+
+describe('machines.setProvision, accepted', () => {
+  it('starts inspection through the conductor and the row follows', async () => {
+    const row = await caller().machines.setProvision({ ident: 'demo-02', verb: 'inspect' });
+    expect(['inspecting', 'inspect wait']).toContain(row.provisionState);
+    expect(row.actions).not.toContain('inspect');
+    const events = await caller().machines.events({ ident: 'demo-02' });
+    expect(events.map((e) => JSON.stringify(e))).toContainEqual(expect.stringContaining('inspect'));
   });
 });

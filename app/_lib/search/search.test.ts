@@ -18,6 +18,7 @@ const row = (name: string, extra: Partial<MachineRow> = {}): MachineRow => ({
   inventory: null,
   simulated: { id: name, profile: 'small-vm', power: 'Off', agent: 'off' },
   updatedAt: null,
+  actions: [],
   ...extra,
 });
 

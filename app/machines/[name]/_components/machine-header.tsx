@@ -5,6 +5,7 @@ import { ConnectionIndicator } from '../../../_components/connection-indicator';
 import { HeartbeatAge } from '../../../_components/heartbeat-age';
 import { PowerCell, ProvisionCell } from '../../../_components/machine-cells';
 import { PowerButton } from '../../../_components/power-button';
+import { ProvisionActions } from '../../../_components/provision-actions';
 import { useMachine } from './use-machine';
 
 export function MachineHeader({ name }: { name: string }) {
@@ -29,6 +30,7 @@ export function MachineHeader({ name }: { name: string }) {
         </div>
         <div className="flex items-center gap-3">
           <ConnectionIndicator />
+          {row && <ProvisionActions row={row} />}
           {row && <PowerButton row={row} />}
         </div>
       </div>

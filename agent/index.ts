@@ -21,5 +21,13 @@ export {
   type Extension,
   RestError,
 } from './commands';
+export {
+  type DispatchCall,
+  type HardwareDispatcher,
+  HardwareManagerMethodNotFound,
+  type HardwareStep,
+  NO_HARDWARE_MANAGERS,
+  type StepPhase,
+} from './hardware';
 export { type LogRecord, LogRing } from './log';
 export { AGENT_VERSION } from './version';

@@ -212,6 +212,12 @@ describe('IPA REST API', () => {
       payload: Buffer.from(JSON.stringify({ name: 'test.str', params: {} })),
     });
     expect(noType.statusCode).toBe(200);
+    for (const type of ['', 'garbage', 'multipart/form-data; boundary=x']) {
+      const res = await post({ name: 'test.str', params: {} }, `agent_token=${TOKEN}`, {
+        'content-type': type,
+      });
+      expect(res.statusCode, type).toBe(200);
+    }
   });
 
   it('maps dispatch errors to IPA faults', async () => {

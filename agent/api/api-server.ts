@@ -39,6 +39,12 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     bodyLimit: options.bodyLimit,
     forceCloseConnections: true,
     return503OnClosing: true,
+    // Malformed URLs and similar errors raised before routing still get IPA's fault body.
+    frameworkErrors: (err, _req, reply) => {
+      const status =
+        err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      void sendFault(reply, status, httpFault(status));
+    },
     ...(options.https
       ? {
           https: {
@@ -54,6 +60,11 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
   // IPA parses the body as JSON whatever the Content-Type says.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // An empty or malformed Content-Type would make fastify answer 415 before any parser runs.
+  app.addHook('onRequest', (req, _reply, done) => {
+    req.headers['content-type'] = 'application/octet-stream';
+    done();
+  });
 
   app.addHook('onResponse', (req, reply, done) => {
     logger.info(

@@ -220,7 +220,12 @@ describe('log.collect_system_logs', () => {
     expect(files.get('ironic-python-agent.log')!.toString()).toBe('line one\nline two');
     expect(files.get('df')!.toString()).toContain('/dev/sda1 1000');
     expect(JSON.parse(files.get('commands.json')!.toString())).toEqual([
-      expect.objectContaining({ command_name: 'get_partition_uuids', command_status: 'SUCCEEDED' }),
+      {
+        id: expect.any(String) as unknown,
+        command_name: 'get_partition_uuids',
+        command_status: 'SUCCEEDED',
+        command_error: null,
+      },
     ]);
     expect(host.calls.find((c) => c.command === 'journalctl')!.args).toEqual([
       '--full',

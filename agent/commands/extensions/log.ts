@@ -1,3 +1,4 @@
+import type { CommandResult } from '../../../protocol';
 import type { Host } from '../../host';
 import { type TarEntry, createTarGz } from '../../log/tar';
 import type { Extension } from '../extension';
@@ -27,7 +28,7 @@ export interface LogSources {
   /** The agent's own log records as text. */
   agentLog(): string;
   /** The recorded commands, serialized. */
-  commandResults(): unknown;
+  commandResults(): CommandResult[];
 }
 
 /** Builds IPA's log bundle: journal (or /var/log), the agent's log, tool outputs. */
@@ -39,7 +40,16 @@ export async function collectSystemLogs(
   const now = host.clock.now();
   const entries: TarEntry[] = [
     { name: 'ironic-python-agent.log', data: sources.agentLog(), mtime: now },
-    { name: 'commands.json', data: JSON.stringify(sources.commandResults(), null, 2), mtime: now },
+    // Statuses and errors only: results can be inventories or earlier log bundles.
+    {
+      name: 'commands.json',
+      data: JSON.stringify(
+        sources.commandResults().map(({ command_result: _result, ...rest }) => rest),
+        null,
+        2,
+      ),
+      mtime: now,
+    },
   ];
   const run = async (command: string, args: readonly string[]): Promise<string | null> => {
     try {

@@ -134,7 +134,7 @@ export class Conductor {
     // Agents that sent no certificate get an unverified TLS connection (Ironic's [agent]
     // verify_ca = False); those with auto TLS are verified against their `agent_verify_ca`.
     const agentDispatcher = new Agent({ connections: 4, connect: { rejectUnauthorized: false } });
-    const agentClient = new AgentClient({ dispatcher: agentDispatcher });
+    const agentClient = new AgentClient({ dispatcher: agentDispatcher, clock: this.clock });
     const boot = new RamdiskBoot(nodes, power, this.logger);
     const fastTrack = o.fastTrack ?? true;
     const cleaning = new Cleaning({

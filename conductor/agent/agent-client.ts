@@ -1,6 +1,8 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { commandListSchema, commandResultSchema, type CommandResult } from '../../protocol';
+import { systemClock, type Clock } from '../../lib';
 import type { NodeRow } from '../db/schema';
+import { pinnedAgentConnector } from './agent-tls';
 
 /** The agent refused a new command because one is still running (HTTP 409, AgentIsBusy). */
 export class AgentBusyError extends Error {
@@ -29,6 +31,8 @@ const MAX_ATTEMPTS = 3;
 export interface AgentClientOptions {
   /** For plain http agents and https agents that sent no certificate. */
   dispatcher: Dispatcher;
+  /** Judges agent certificate dates; the lab's scaled clock dates the agents' certificates. */
+  clock?: Clock;
 }
 
 /**
@@ -66,7 +70,10 @@ export class AgentClient {
           void oldest[1].close();
         }
       }
-      agent = new Agent({ connections: 2, connect: { ca, rejectUnauthorized: true } });
+      agent = new Agent({
+        connections: 2,
+        connect: pinnedAgentConnector(ca, this.opts.clock ?? systemClock),
+      });
       this.pinned.set(ca, agent);
     }
     return agent;

@@ -83,10 +83,11 @@ export function createHarness(
   const power = new PowerService(nodes, drivers, logger);
   const agentDispatcher = new Agent();
   const boot = new RamdiskBoot(nodes, power, logger);
+  const agentClient = new AgentClient({ dispatcher: agentDispatcher, clock });
   const cleaning = new Cleaning({
     nodes,
     power,
-    agent: new AgentClient({ dispatcher: agentDispatcher }),
+    agent: agentClient,
     boot,
     clock,
     logger,
@@ -127,6 +128,7 @@ export function createHarness(
       await api.close();
       await idle();
       await dispatchers.close();
+      await agentClient.close();
       await agentDispatcher.close();
       db.close();
       tmp.remove();

@@ -1,6 +1,6 @@
 // The import arrows of DESIGN.md, as import-x `no-restricted-paths` zones: each zone says which
 // folders code under `target` may not import from.
-const parts = ['protocol', 'lib', 'agent', 'simulator', 'conductor', 'app', 'e2e'];
+const parts = ['protocol', 'lib', 'agent', 'simulator', 'conductor', 'images', 'app', 'e2e'];
 
 /** What each part may import (besides itself). */
 export const allowedImports = {
@@ -9,7 +9,8 @@ export const allowedImports = {
   agent: ['protocol', 'lib'],
   simulator: ['protocol', 'lib', 'agent'],
   conductor: ['protocol', 'lib'],
-  app: ['protocol', 'lib', 'conductor', 'simulator'],
+  images: ['protocol', 'lib'],
+  app: ['protocol', 'lib', 'conductor', 'simulator', 'images'],
   e2e: [],
 };
 

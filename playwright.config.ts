@@ -38,14 +38,25 @@ export default defineConfig({
       ],
     },
   },
+  // The tests share one lab. Those that add machines run after those that count the demo four,
+  // and the thousand-node scale test runs last.
   projects: [
-    { name: 'console', use: { browserName: 'chromium' }, testIgnore: /scale\.spec\.ts$/ },
-    // Enrols a thousand nodes into the shared server, so it runs once the others are done.
+    {
+      name: 'console',
+      use: { browserName: 'chromium' },
+      testIgnore: /(simulator|scale)\.spec\.ts$/,
+    },
+    {
+      name: 'simulator',
+      use: { browserName: 'chromium' },
+      testMatch: /simulator\.spec\.ts$/,
+      dependencies: ['console'],
+    },
     {
       name: 'scale',
       use: { browserName: 'chromium' },
       testMatch: /scale\.spec\.ts$/,
-      dependencies: ['console'],
+      dependencies: ['simulator'],
     },
   ],
   webServer: {

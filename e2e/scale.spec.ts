@@ -24,12 +24,15 @@ test('a thousand machines load, scroll and filter without rendering every row', 
   request,
 }) => {
   test.setTimeout(300_000);
+  await page.goto('/');
+  const count = page.getByTestId('machine-count');
+  await expect(count).toHaveText(/^\d+$/);
+  const before = Number(await count.textContent());
   await enrol(request);
 
   const started = Date.now();
-  await page.goto('/');
-  const count = page.getByTestId('machine-count');
-  await expect(count).toHaveText(String(COUNT + 4));
+  await page.reload();
+  await expect(count).toHaveText(String(COUNT + before));
   expect(Date.now() - started, 'time to the first page').toBeLessThan(10_000);
 
   const rows = page.locator('tr[data-machine]');
@@ -45,6 +48,6 @@ test('a thousand machines load, scroll and filter without rendering every row', 
 
   await page.getByRole('searchbox', { name: 'Search machines' }).fill('name:scale-05');
   await page.keyboard.press('Enter');
-  await expect(count).toHaveText(`100 of ${COUNT + 4}`);
+  await expect(count).toHaveText(`100 of ${COUNT + before}`);
   await expect(page.locator(`tr[data-machine="${name(500)}"]`)).toBeVisible();
 });

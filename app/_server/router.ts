@@ -1,3 +1,4 @@
+import { fleetRouter } from './fleet-router';
 import { labRouter } from './lab-router';
 import { machinesRouter } from './machines-router';
 import { createCallerFactory, router } from './trpc';
@@ -5,6 +6,7 @@ import { createCallerFactory, router } from './trpc';
 export const appRouter = router({
   machines: machinesRouter,
   lab: labRouter,
+  fleet: fleetRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,8 +5,8 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Clock } from '../../lib';
-import type { ConductorPort, FleetPort } from './lab-ports';
 import type { MachineFeed } from './machine-feed';
+import type { EnrollingConductor, SimulatorPort } from './simulator-ports';
 
 export interface LabInfo {
   consoleUrl: string;
@@ -19,8 +19,8 @@ export interface LabInfo {
 
 /** What a procedure can reach: the running lab, never its construction details. */
 export interface LabContext {
-  conductor: ConductorPort;
-  fleet: FleetPort;
+  conductor: EnrollingConductor;
+  fleet: SimulatorPort;
   feed: MachineFeed;
   clock: Clock;
   info(): LabInfo;

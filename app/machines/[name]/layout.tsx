@@ -1,6 +1,15 @@
+import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
 import { MachineHeader } from './_components/machine-header';
 import { MachineTabs } from './_components/machine-tabs';
+
+export async function generateMetadata({
+  params,
+}: {
+  params: Promise<{ name: string }>;
+}): Promise<Metadata> {
+  return { title: decodeURIComponent((await params).name) };
+}
 
 export default async function MachineLayout({
   children,

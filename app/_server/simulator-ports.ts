@@ -1,0 +1,37 @@
+import type { FaultSpec, MachineSnapshot } from '../../simulator';
+import type { ConductorPort, FleetPort, NodeView } from './lab-ports';
+
+/** What the simulator panel drives: the fleet's machines, their boards and their faults. */
+export interface SimulatorPort extends FleetPort<MachineSnapshot> {
+  addMachine(options: {
+    profile: string;
+    name?: string;
+    id?: string;
+    powerOn?: boolean;
+    bootDevice?: 'Pxe' | 'Hdd';
+  }): MachineSnapshot;
+  enrollment(id: string): {
+    name: string;
+    driver: string;
+    driver_info: Record<string, unknown>;
+    properties: Record<string, unknown>;
+    ports: { address: string }[];
+  };
+  powerOn(id: string): Promise<void>;
+  powerOff(id: string): Promise<void>;
+  injectFault(id: string, fault: FaultSpec): void;
+  clearFault(id: string, fault: FaultSpec): void;
+  faults(id: string): FaultSpec[];
+  machine(id: string): { spec: { nics: readonly { name: string }[] } } | undefined;
+}
+
+export interface EnrollingConductor extends ConductorPort {
+  createNode(input: {
+    name?: string;
+    driver: string;
+    driver_info?: Record<string, unknown>;
+    properties?: Record<string, unknown>;
+    ports?: { address: string }[];
+    provision_state?: 'enroll' | 'manageable' | 'available';
+  }): NodeView;
+}

@@ -1,0 +1,146 @@
+'use client';
+
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import type { FaultSpec } from '../../../simulator';
+import { useTRPC } from '../../_trpc/client';
+
+const LABELS: Record<FaultSpec['kind'], string> = {
+  'disk-failure': 'Disk fails (EIO)',
+  'slow-disk': 'Disk slows down',
+  'link-down': 'NIC link down',
+  'bmc-unreachable': 'BMC unreachable',
+  'bmc-error': 'BMC answers 500',
+  'power-ignored': 'Power button ignored',
+};
+
+export function describeFault(fault: FaultSpec): string {
+  switch (fault.kind) {
+    case 'disk-failure':
+      return `${fault.disk} failing`;
+    case 'slow-disk':
+      return `${fault.disk} ${fault.factor}× slower`;
+    case 'link-down':
+      return `${fault.nic} link down`;
+    case 'bmc-unreachable':
+    case 'bmc-error':
+    case 'power-ignored':
+      return LABELS[fault.kind];
+  }
+}
+
+const control =
+  'rounded-md bg-white px-1.5 py-0.5 text-xs ring-1 ring-zinc-300 dark:bg-zinc-900 dark:ring-zinc-700';
+
+/** Active faults as removable chips, and a small form to inject one more. */
+export function FaultEditor({
+  machine,
+}: {
+  machine: {
+    id: string;
+    name: string;
+    faults: FaultSpec[];
+    disks: { name: string }[];
+    nics: string[];
+  };
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [kind, setKind] = useState<FaultSpec['kind']>('bmc-error');
+  const [target, setTarget] = useState('');
+  const mutation = useMutation(
+    trpc.fleet.setFault.mutationOptions({
+      onSuccess: () =>
+        void queryClient.invalidateQueries({ queryKey: trpc.fleet.machines.queryKey() }),
+    }),
+  );
+  const disks = machine.disks.map((d) => d.name);
+  const options = kind === 'link-down' ? machine.nics : disks;
+  const needsTarget = kind === 'disk-failure' || kind === 'slow-disk' || kind === 'link-down';
+  const chosen = options.includes(target) ? target : (options[0] ?? '');
+
+  const build = (): FaultSpec => {
+    switch (kind) {
+      case 'disk-failure':
+        return { kind, disk: chosen };
+      case 'slow-disk':
+        return { kind, disk: chosen, factor: 10 };
+      case 'link-down':
+        return { kind, nic: chosen };
+      case 'bmc-unreachable':
+      case 'bmc-error':
+      case 'power-ignored':
+        return { kind };
+    }
+  };
+
+  return (
+    <div className="flex flex-col gap-1.5">
+      {machine.faults.length > 0 && (
+        <ul className="flex flex-wrap gap-1" aria-label={`Faults on ${machine.name}`}>
+          {machine.faults.map((fault) => (
+            <li
+              key={JSON.stringify(fault)}
+              className="inline-flex items-center gap-1 rounded-full bg-red-50 py-0.5 pr-1 pl-2 text-xs text-red-800 ring-1 ring-red-600/20 dark:bg-red-500/10 dark:text-red-300"
+            >
+              {describeFault(fault)}
+              <button
+                type="button"
+                aria-label={`Clear fault ${describeFault(fault)} on ${machine.name}`}
+                onClick={() => mutation.mutate({ id: machine.id, fault, active: false })}
+                className="rounded-full px-1 hover:bg-red-100 dark:hover:bg-red-500/20"
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <form
+        className="flex flex-wrap items-center gap-1"
+        aria-label={`Inject a fault into ${machine.name}`}
+        onSubmit={(e) => {
+          e.preventDefault();
+          mutation.mutate({ id: machine.id, fault: build(), active: true });
+        }}
+      >
+        <select
+          aria-label="Fault kind"
+          className={control}
+          value={kind}
+          onChange={(e) => setKind(e.target.value as FaultSpec['kind'])}
+        >
+          {Object.entries(LABELS).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+        {needsTarget && (
+          <select
+            aria-label={kind === 'link-down' ? 'NIC' : 'Disk'}
+            className={`${control} font-mono`}
+            value={chosen}
+            onChange={(e) => setTarget(e.target.value)}
+          >
+            {options.map((name) => (
+              <option key={name}>{name}</option>
+            ))}
+          </select>
+        )}
+        <button
+          type="submit"
+          disabled={mutation.isPending || (needsTarget && !chosen)}
+          className="rounded-md px-2 py-0.5 text-xs ring-1 ring-zinc-300 hover:bg-zinc-50 disabled:opacity-60 dark:ring-zinc-700 dark:hover:bg-zinc-800"
+        >
+          Inject
+        </button>
+      </form>
+      {mutation.error && (
+        <p role="alert" className="text-xs text-red-700 dark:text-red-400">
+          {mutation.error.message}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,41 @@
+import { expect, test } from '@playwright/test';
+
+// Runs after the read-only console tests (see playwright.config.ts): it adds a machine.
+test('a machine racked in the simulator is enrolled, boots, and its faults reach the console', async ({
+  page,
+}) => {
+  await page.goto('/simulator');
+  await expect(page.getByRole('heading', { name: /Simulator/ })).toBeVisible();
+  await expect(page.locator('tr[data-sim-machine]')).toHaveCount(4);
+
+  const form = page.getByRole('form', { name: 'Add a machine' });
+  await form.getByLabel('Profile').selectOption('small-vm');
+  await form.getByLabel('Name (optional)').fill('e2e-vm');
+  await form.getByRole('button', { name: 'Add machine' }).click();
+  await expect(form.getByRole('status')).toHaveText('Added e2e-vm, enrolled.');
+
+  const row = page.locator('tr[data-sim-machine="e2e-vm"]');
+  await expect(row.getByTestId('board-power')).toHaveText('On');
+  await expect(row.getByRole('cell', { name: 'running' })).toBeVisible({ timeout: 60_000 });
+  await expect(row.getByRole('link', { name: 'e2e-vm' })).toBeVisible();
+
+  // A BMC that answers 500 makes the conductor's power request fail, and the console says so.
+  await row.getByLabel('Fault kind').selectOption('bmc-error');
+  await row.getByRole('button', { name: 'Inject' }).click();
+  await expect(row.getByRole('list', { name: 'Faults on e2e-vm' })).toHaveText(/BMC answers 500/);
+
+  await row.getByRole('link', { name: 'e2e-vm' }).click();
+  await expect(page).toHaveURL(/\/machines\/e2e-vm$/);
+  await page.getByRole('button', { name: 'Power off e2e-vm' }).click();
+  await expect(
+    page.getByRole('alert').filter({ hasText: /Could not set e2e-vm to power off/ }),
+  ).toBeVisible();
+
+  await page.getByRole('link', { name: 'Simulator' }).click();
+  await page
+    .locator('tr[data-sim-machine="e2e-vm"]')
+    .getByRole('button', { name: 'Clear fault BMC answers 500 on e2e-vm' })
+    .click();
+  await expect(page.getByRole('list', { name: 'Faults on e2e-vm' })).toHaveCount(0);
+  await page.screenshot({ path: 'e2e/screenshots/simulator.png' });
+});

@@ -11,7 +11,7 @@ describe('createLogger', () => {
         cb();
       },
     });
-    const log = createLogger({ name: 't', destination });
+    const log = createLogger({ name: 't', level: 'info', destination });
     log.info({ agent_token: 'secret-token-1', driver_info: { redfish_password: 'pw-2' } }, 'x');
     log.info({ config: { agent_token: 'secret-token-3' } }, 'y');
     const text = lines.join('');

@@ -98,6 +98,7 @@ describe('Conductor', () => {
       const c = await start({ powerSyncIntervalMs: 60_000 });
       const node = c.createNode({
         name: 'pw',
+        provision_state: 'manageable',
         driver: 'redfish',
         driver_info: {
           redfish_address: bmc.url,
@@ -121,13 +122,17 @@ describe('Conductor', () => {
       await expect(c.setPowerState('bad', 'power on')).rejects.toThrow(
         /Failed to change power state/,
       );
-      // The periodic sync runs on the injected clock.
+      // The periodic sync runs on the injected clock and, as Ironic's default
+      // force_power_state_during_sync, powers the machine back to the recorded state.
       bmc.power = 'Off';
       await clock.advance(60_000);
-      for (let i = 0; i < 100 && c.getNode('pw')?.power_state !== 'power off'; i++) {
-        await new Promise((r) => setTimeout(r, 2));
-      }
-      expect(c.getNode('pw')?.power_state).toBe('power off');
+      const forced = () =>
+        c.eventsFor(node.uuid).some((e) => e.type === 'power.changed' && e.id > 3);
+      for (let i = 0; i < 200 && !forced(); i++) await new Promise((r) => setTimeout(r, 2));
+      expect(bmc.power).toBe('On');
+      expect(bmc.resets).toEqual(['On', 'On']);
+      expect(c.getNode('pw')?.power_state).toBe('power on');
+      expect(c.eventsFor(node.uuid).map((e) => e.type)).toContain('power.sync_forced');
     } finally {
       for (const c of running.splice(0)) await c.stop();
       await bmc.close();

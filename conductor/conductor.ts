@@ -43,6 +43,11 @@ export interface ConductorOptions {
   heartbeatTimeoutS?: number;
   /** `[conductor] sync_power_state_interval`; default 120 s. */
   powerSyncIntervalMs?: number;
+  /**
+   * `[conductor] force_power_state_during_sync`, default true as in Ironic: a node whose BMC
+   * disagrees with the database is powered back to the database state. False records the BMC's.
+   */
+  forcePowerStateDuringSync?: boolean;
   /** `[conductor] automated_clean`: provide runs cleaning; default true. */
   automatedClean?: boolean;
   /** Callback timeouts and how often they are checked (Ironic defaults: 1800 s, every 60 s). */
@@ -124,13 +129,10 @@ export class Conductor {
       ['manual-management', fake],
     ]);
     const power = new PowerService(nodes, drivers, this.logger);
-    const powerSync = new PowerSync(
-      nodes,
-      power,
-      this.clock,
-      this.logger,
-      o.powerSyncIntervalMs ?? 120_000,
-    );
+    const powerSync = new PowerSync(nodes, power, this.clock, this.logger, {
+      intervalMs: o.powerSyncIntervalMs ?? 120_000,
+      force: o.forcePowerStateDuringSync ?? true,
+    });
     // Agents that sent no certificate get an unverified TLS connection (Ironic's [agent]
     // verify_ca = False); those with auto TLS are verified against their `agent_verify_ca`.
     const agentDispatcher = new Agent({ connections: 4, connect: { rejectUnauthorized: false } });

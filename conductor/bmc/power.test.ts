@@ -184,7 +184,10 @@ describe('power sync', () => {
       },
     });
     bmc.power = 'On';
-    const sync = new PowerSync(h.nodes, h.power, h.clock, silentLogger(), 120_000);
+    const sync = new PowerSync(h.nodes, h.power, h.clock, silentLogger(), {
+      intervalMs: 120_000,
+      force: false,
+    });
     sync.start();
     await h.clock.advance(119_000);
     expect(bmc.requests).toBe(0);
@@ -200,7 +203,8 @@ describe('power sync', () => {
     );
     expect(h.nodes.events(node.uuid).map((e) => e.type)).toContain('power.synced');
 
-    // The BMC changes behind our back; the next pass follows it.
+    // The BMC changes behind our back; without forcing, the next pass follows it.
+    h.nodes.update(node.uuid, 'test', { provisionState: 'manageable' });
     bmc.power = 'Off';
     await sync.runOnce();
     expect(h.nodes.get(node.uuid).powerState).toBe('power off');
@@ -219,5 +223,99 @@ describe('power sync', () => {
     await sync.runOnce();
     expect(h.nodes.get(node.uuid).lastError).toBeNull();
     expect(h.nodes.get(node.uuid).powerState).toBe('power off');
+  });
+});
+
+describe('power sync with force_power_state_during_sync (the default)', () => {
+  function syncedNode() {
+    const node = redfishNode();
+    bmc.power = 'On';
+    return h.nodes.update(node.uuid, 'test', {
+      provisionState: 'manageable',
+      powerState: 'power on',
+    });
+  }
+  const sync = () => new PowerSync(h.nodes, h.power, h.clock, silentLogger(), 120_000);
+
+  it('powers the machine back to the database state', async () => {
+    const node = syncedNode();
+    bmc.power = 'Off';
+    await drive(sync().runOnce());
+    expect(bmc.resets).toEqual(['On']);
+    expect(bmc.power).toBe('On');
+    const after = h.nodes.get(node.uuid);
+    expect(after.powerState).toBe('power on');
+    expect(after.maintenance).toBe(false);
+    expect(h.nodes.events(node.uuid).map((e) => e.type)).toContain('power.sync_forced');
+  });
+
+  it('gives up after power_state_sync_max_retries: DB follows the BMC, maintenance, power failure', async () => {
+    const node = syncedNode();
+    bmc.power = 'Off';
+    bmc.ignoreResets = true;
+    const s = sync();
+    for (let pass = 1; pass <= 3; pass++) {
+      await drive(s.runOnce());
+      expect(bmc.resets).toHaveLength(pass);
+      expect(h.nodes.get(node.uuid).maintenance).toBe(false);
+    }
+    await drive(s.runOnce());
+    expect(bmc.resets).toHaveLength(3);
+    const n = h.nodes.get(node.uuid);
+    expect(n.powerState).toBe('power off');
+    expect(n.maintenance).toBe(true);
+    expect(n.fault).toBe('power failure');
+    expect(n.lastError).toBe(
+      `During sync_power_state, max retries exceeded for node ${node.uuid}, node state power off does not match expected state 'power on'. Updating DB state to 'power off' Switching node to maintenance mode.`,
+    );
+    expect(n.maintenanceReason).toBe(n.lastError);
+  });
+
+  it('a BMC that stays unreachable ends in maintenance, lifted once it answers again', async () => {
+    const node = syncedNode();
+    h.nodes.update(node.uuid, 'test', {
+      driverInfo: { ...h.nodes.get(node.uuid).driverInfo, redfish_password: 'wrong' },
+    });
+    const s = sync();
+    for (let pass = 1; pass <= 3; pass++) await s.runOnce();
+    expect(h.nodes.get(node.uuid).maintenance).toBe(false);
+    expect(h.nodes.get(node.uuid).lastError).toMatch(new RegExp(`^${SYNC_ERROR_PREFIX}`));
+    await s.runOnce();
+    expect(h.nodes.get(node.uuid)).toMatchObject({
+      maintenance: true,
+      fault: 'power failure',
+      powerState: null,
+    });
+    h.nodes.update(node.uuid, 'test', {
+      driverInfo: { ...h.nodes.get(node.uuid).driverInfo, redfish_password: 'password' },
+    });
+    await s.runOnce();
+    expect(h.nodes.get(node.uuid)).toMatchObject({
+      maintenance: false,
+      fault: null,
+      lastError: null,
+      powerState: 'power on',
+    });
+    expect(bmc.resets).toEqual([]);
+  });
+
+  it('leaves nodes alone in states where the agent owns power, and a correct node resets the count', async () => {
+    const node = syncedNode();
+    h.nodes.update(node.uuid, 'test', { provisionState: 'clean wait' });
+    bmc.power = 'Off';
+    await sync().runOnce();
+    expect(bmc.resets).toEqual([]);
+    expect(h.nodes.get(node.uuid).powerState).toBe('power on');
+
+    h.nodes.update(node.uuid, 'test', { provisionState: 'manageable' });
+    bmc.ignoreResets = true;
+    const s = sync();
+    await drive(s.runOnce());
+    await drive(s.runOnce());
+    bmc.power = 'On'; // the machine came back by itself
+    await s.runOnce();
+    bmc.power = 'Off';
+    for (let pass = 1; pass <= 3; pass++) await drive(s.runOnce());
+    expect(h.nodes.get(node.uuid).maintenance).toBe(false);
   });
 });

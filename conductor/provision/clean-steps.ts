@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reservedStepName } from './reserved-steps';
 
 /** A clean step as agents report it and as the conductor stores it in `clean_step`. */
 export interface CleanStep {
@@ -85,15 +86,37 @@ export function automatedSteps(available: CleanStep[]): CleanStep[] {
 
 /**
  * Manual cleaning runs the requested steps in order; each must exist among the available ones,
- * whose `abortable`, `priority` and `reboot_requested` it inherits.
+ * whose `abortable`, `priority` and `reboot_requested` it inherits. Reserved steps (power
+ * actions, hold, wait) are the conductor's own and need no agent; with `disableRamdisk` they are
+ * the only steps allowed.
  */
 export function manualSteps(
   requested: ManualStep[],
   available: CleanStep[],
+  opts: { disableRamdisk?: boolean } = {},
 ): { steps: CleanStep[] } | { error: string } {
   const missing: string[] = [];
+  const needRamdisk: string[] = [];
   const steps: CleanStep[] = [];
   for (const r of requested) {
+    const reserved = reservedStepName(r);
+    if (reserved) {
+      steps.push({
+        interface: r.interface,
+        step: r.step,
+        args: r.args ?? {},
+        priority: 0,
+        // Nothing runs on the machine during a hold or a wait: abort may end them at once.
+        abortable: reserved === 'hold' || reserved === 'wait',
+        reboot_requested: false,
+        requires_ramdisk: false,
+      });
+      continue;
+    }
+    if (opts.disableRamdisk) {
+      needRamdisk.push(`${r.interface}.${r.step}`);
+      continue;
+    }
     const def = available.find((a) => a.interface === r.interface && a.step === r.step);
     if (!def) {
       missing.push(`${r.interface}.${r.step}`);
@@ -108,6 +131,11 @@ export function manualSteps(
       reboot_requested: def.reboot_requested ?? false,
       requires_ramdisk: true,
     });
+  }
+  if (needRamdisk.length) {
+    return {
+      error: `The following clean steps require booting a ramdisk, which was disabled: ${needRamdisk.join(', ')}`,
+    };
   }
   if (missing.length) {
     return {

@@ -419,3 +419,141 @@ describe('fast track fallback', () => {
     expect(node().cleanStep).toMatchObject({ step: 'erase_devices_metadata' });
   });
 });
+
+describe('reserved steps', () => {
+  const kinds = () => h.nodes.events('c1').map((e) => e.type);
+
+  it('runs power steps, holds until unhold, waits on the clock, then the agent step on a fresh ramdisk', async () => {
+    await setup();
+    await provision({
+      target: 'clean',
+      clean_steps: [
+        { interface: 'power', step: 'power_off' },
+        { interface: 'power', step: 'power_on' },
+        { interface: 'deploy', step: 'hold' },
+        { interface: 'deploy', step: 'wait', args: { seconds: 10 } },
+        { interface: 'raid', step: 'delete_configuration' },
+      ],
+    });
+    await h.idle();
+    await agentBoots();
+    // Reserved steps are not validated against (nor sent to) the agent.
+    expect(agent.posts.map((p) => p.name)).toEqual(['clean.get_clean_steps']);
+    expect(bmc.resets).toEqual(['ForceOff', 'On', 'ForceOff', 'On']);
+    expect(bmc.patches).toHaveLength(2); // ramdisk boot, then power_on back into it
+    expect(node().provisionState).toBe('clean hold');
+    expect(node().targetProvisionState).toBe('manageable');
+    expect(node().cleanStep).toMatchObject({ step: 'hold', abortable: true });
+    expect(node().driverInternalInfo.agent_url).toBeUndefined(); // power_off took the agent
+
+    expect((await provision({ target: 'unhold' })).statusCode).toBe(202);
+    await h.clock.advance(0);
+    expect(node().provisionState).toBe('clean wait');
+    expect(node().cleanStep).toMatchObject({ step: 'wait' });
+    await h.clock.advance(9_000);
+    expect(node().cleanStep).toMatchObject({ step: 'wait' });
+    await h.clock.advance(1_000);
+    await h.idle();
+    // The agent step waits for the fresh ramdisk, which gets it on its first heartbeat.
+    expect(node().cleanStep).toMatchObject({ step: 'delete_configuration' });
+    expect(node().driverInternalInfo.clean_step_send_pending).toBe(true);
+    await agentBoots();
+    expect(agent.posts.at(-1)).toMatchObject({ name: 'clean.execute_clean_step' });
+    agent.finish();
+    await heartbeat();
+    expect(node().provisionState).toBe('manageable');
+    expect(transitions()).toEqual([
+      'manageable -clean-> cleaning',
+      'cleaning -wait-> clean wait',
+      'clean wait -resume-> cleaning',
+      'cleaning -hold-> clean hold',
+      'clean hold -unhold-> clean wait',
+      'clean wait -resume-> cleaning',
+      'cleaning -wait-> clean wait',
+      'clean wait -resume-> cleaning',
+      'cleaning -wait-> clean wait',
+      'clean wait -resume-> cleaning',
+      'cleaning -wait-> clean wait',
+      'clean wait -resume-> cleaning',
+      'cleaning -manage-> manageable',
+    ]);
+    expect(kinds().filter((k) => k === 'clean.step_finished')).toHaveLength(5);
+  });
+
+  it('caps wait seconds at max_conductor_wait_step_seconds and resumes by heartbeat without seconds', async () => {
+    await setup();
+    await provision({
+      target: 'clean',
+      clean_steps: [
+        { interface: 'deploy', step: 'wait', args: { seconds: 3600 } },
+        { interface: 'deploy', step: 'wait' },
+      ],
+    });
+    await h.idle();
+    // The first heartbeat starts the capped wait, which holds its worker for 30 s of clock time.
+    agent.restart();
+    const lookup = await h.api.inject({
+      method: 'GET',
+      url: `/v1/lookup?addresses=${MAC}`,
+      headers: V('1.68'),
+    });
+    agent.token = lookup.json<{ config: { agent_token: string } }>().config.agent_token;
+    const beat = await h.api.inject({
+      method: 'POST',
+      url: '/v1/heartbeat/c1',
+      headers: V('1.68'),
+      payload: { callback_url: agent.url, agent_token: agent.token, agent_version: '10.1.0' },
+    });
+    expect(beat.statusCode).toBe(202);
+    for (let i = 0; i < 20 && !kinds().includes('clean.wait_capped'); i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(kinds()).toContain('clean.wait_capped');
+    expect(node().provisionState).toBe('clean wait');
+    await h.clock.advance(29_000);
+    expect(node().driverInternalInfo.clean_step_index).toBe(0);
+    await h.clock.advance(1_000);
+    await h.idle();
+    expect(node().provisionState).toBe('clean wait');
+    expect(node().driverInternalInfo.clean_step_index).toBe(1);
+    await heartbeat();
+    expect(node().provisionState).toBe('manageable');
+  });
+
+  it('with disable_ramdisk boots nothing, holds, and abort ends the hold at once', async () => {
+    await setup();
+    const res = await provision({
+      target: 'clean',
+      disable_ramdisk: true,
+      clean_steps: [{ interface: 'deploy', step: 'hold' }],
+    });
+    expect(res.statusCode).toBe(202);
+    await h.idle();
+    expect(node().provisionState).toBe('clean hold');
+    expect(bmc.resets).toEqual([]);
+    expect(bmc.patches).toEqual([]);
+    await provision({ target: 'abort' });
+    await h.idle();
+    expect(node().provisionState).toBe('clean failed');
+    expect(node().maintenance).toBe(false);
+    expect(transitions().at(-1)).toBe('clean hold -abort-> clean failed');
+  });
+
+  it('with disable_ramdisk refuses agent steps, and the field needs API 1.70', async () => {
+    await setup();
+    const steps = [{ interface: 'raid', step: 'delete_configuration' }];
+    let res = await provision(
+      { target: 'clean', disable_ramdisk: true, clean_steps: steps },
+      '1.69',
+    );
+    expect(res.statusCode).toBe(406);
+    res = await provision({ target: 'clean', disable_ramdisk: true, clean_steps: steps });
+    expect(res.statusCode).toBe(202);
+    await h.idle();
+    expect(node().provisionState).toBe('clean failed');
+    expect(node().lastError).toBe(
+      'The following clean steps require booting a ramdisk, which was disabled: raid.delete_configuration',
+    );
+    expect(bmc.resets).toEqual([]);
+  });
+});

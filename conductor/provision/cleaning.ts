@@ -16,6 +16,12 @@ import {
   type ManualStep,
 } from './clean-steps';
 import type { RamdiskBoot } from './ramdisk-boot';
+import {
+  DEFAULT_MAX_WAIT_STEP_SECONDS,
+  RESERVED_POWER,
+  reservedStepName,
+  waitSeconds,
+} from './reserved-steps';
 
 export interface CleaningOptions {
   nodes: NodeService;
@@ -27,6 +33,8 @@ export interface CleaningOptions {
   fastTrack: boolean;
   /** `[conductor] automated_clean`. */
   automatedClean: boolean;
+  /** `[conductor] max_conductor_wait_step_seconds`, default 30. */
+  maxWaitStepSeconds?: number;
 }
 
 // Keys of driver_internal_info that belong to one cleaning run.
@@ -37,6 +45,7 @@ const RUN_KEYS = [
   'clean_step_send_pending',
   'clean_step_progress',
   'manual_clean_steps',
+  'cleaning_disable_ramdisk',
 ] as const;
 const AGENT_KEYS = ['agent_secret_token', 'agent_url', 'agent_verify_ca'] as const;
 
@@ -55,11 +64,19 @@ export class Cleaning {
     return this.o.nodes;
   }
 
-  /** Entered `cleaning` from provide/clean (or undeploy): prepare the ramdisk or use the live one. */
-  async start(node: NodeRow, requested?: ManualStep[]): Promise<void> {
+  /**
+   * Entered `cleaning` from provide/clean (or undeploy): prepare the ramdisk or use the live one.
+   * `disableRamdisk` (manual cleaning only) runs the conductor's own steps without booting one.
+   */
+  async start(
+    node: NodeRow,
+    requested?: ManualStep[],
+    opts: { disableRamdisk?: boolean } = {},
+  ): Promise<void> {
     const dii = { ...node.driverInternalInfo };
     for (const k of RUN_KEYS) delete dii[k];
     if (requested) dii.manual_clean_steps = requested;
+    if (opts.disableRamdisk) dii.cleaning_disable_ramdisk = true;
     let row = this.nodes.update(
       node.uuid,
       'clean.started',
@@ -75,6 +92,21 @@ export class Cleaning {
     }
     if (row.maintenance) {
       this.fail(row, 'Cleaning a node in maintenance mode is not allowed', { stepRunning: false });
+      return;
+    }
+    if (opts.disableRamdisk && requested) {
+      const chosen = manualSteps(requested, [], { disableRamdisk: true });
+      if ('error' in chosen) {
+        this.fail(row, chosen.error, { stepRunning: false });
+        return;
+      }
+      row = this.nodes.update(
+        row.uuid,
+        'clean.steps',
+        { driverInternalInfo: { ...row.driverInternalInfo, clean_steps: chosen.steps } },
+        { type: 'clean.steps', data: { steps: chosen.steps.map(stepName) } },
+      );
+      await this.runFrom(row, 0);
       return;
     }
     if (this.o.fastTrack && agentAlive(row, this.o.clock.now())) {
@@ -127,6 +159,12 @@ export class Cleaning {
       if (row.driverInternalInfo.clean_step_send_pending) {
         row = this.nodes.transition(row, 'resume');
         await this.runFrom(row, Number(row.driverInternalInfo.clean_step_index ?? 0));
+        return;
+      }
+      const reserved = reservedStepName(row.cleanStep);
+      if (reserved === 'wait' || reserved === 'hold') {
+        // A wait for the next heartbeat (or a hold released meanwhile) ends with this one.
+        await this.continueAfterReserved(row);
         return;
       }
       await this.poll(row);
@@ -202,6 +240,18 @@ export class Cleaning {
       { cleanStep: step, driverInternalInfo: dii },
       { type: 'clean.step_started', data: { step: stepName(step), index, of: steps.length } },
     );
+    if (reservedStepName(step)) {
+      await this.runReserved(row, step, index);
+      return;
+    }
+    if (typeof row.driverInternalInfo.agent_url !== 'string') {
+      // A reserved power step took the ramdisk down: send the step once a fresh agent heartbeats.
+      row = this.nodes.update(row.uuid, 'clean.awaiting_agent', {
+        driverInternalInfo: { ...row.driverInternalInfo, clean_step_send_pending: true },
+      });
+      this.nodes.transition(row, 'wait');
+      return;
+    }
     let result: CommandResult;
     try {
       result = await this.o.agent.executeCommand(
@@ -329,6 +379,7 @@ export class Cleaning {
   }
 
   private async finish(node: NodeRow): Promise<void> {
+    const noRamdisk = node.driverInternalInfo.cleaning_disable_ramdisk === true;
     const dii = { ...node.driverInternalInfo };
     for (const k of RUN_KEYS) delete dii[k];
     let row = this.nodes.update(
@@ -341,7 +392,7 @@ export class Cleaning {
       },
     );
     // Fast track keeps the ramdisk up for the next operation; otherwise tear it down.
-    if (!this.o.fastTrack) {
+    if (!this.o.fastTrack && !noRamdisk) {
       try {
         row = await this.o.power.changeLocked(row, 'power off');
       } catch (err) {
@@ -356,6 +407,99 @@ export class Cleaning {
       }
     }
     this.nodes.transition(row, isManual(row) ? 'manage' : 'done');
+  }
+
+  /**
+   * The conductor's own steps: power actions continue with the next step at once; `hold` parks
+   * the node in `clean hold` until `unhold`; `wait` parks it in `clean wait` for `args.seconds`
+   * (capped) or, without seconds, until the next heartbeat.
+   */
+  private async runReserved(node: NodeRow, step: CleanStep, index: number): Promise<void> {
+    const name = reservedStepName(step)!;
+    const target = RESERVED_POWER[name];
+    if (target) {
+      let row = node;
+      try {
+        const withRamdisk = node.driverInternalInfo.cleaning_disable_ramdisk !== true;
+        if (target !== 'power off' && withRamdisk) {
+          // Back into the ramdisk, as PXE config left in place during cleaning would do.
+          const driver = this.o.power.driverFor(row);
+          if (driver.setBootDevice) await driver.setBootDevice(row, 'pxe');
+        }
+        row = await this.o.power.changeLocked(row, target);
+      } catch (err) {
+        this.fail(
+          this.nodes.get(node.uuid),
+          `Node ${node.uuid} failed step ${stepName(step)}: ${(err as Error).message}`,
+          { stepRunning: true },
+        );
+        return;
+      }
+      this.nodes.recordEvent(node.uuid, 'clean.step_finished', {
+        step: stepName(step),
+        index,
+        result: { power_state: row.powerState },
+      });
+      await this.runFrom(row, index + 1);
+      return;
+    }
+    if (name === 'hold') {
+      this.nodes.transition(node, 'hold', { data: { step: stepName(step) } });
+      return;
+    }
+    const max = this.o.maxWaitStepSeconds ?? DEFAULT_MAX_WAIT_STEP_SECONDS;
+    const wait = waitSeconds(step.args, max);
+    if ('error' in wait) {
+      this.fail(node, `Node ${node.uuid} failed step ${stepName(step)}: ${wait.error}`, {
+        stepRunning: true,
+      });
+      return;
+    }
+    if (wait.capped) {
+      this.nodes.recordEvent(node.uuid, 'clean.wait_capped', {
+        requested: step.args?.seconds ?? null,
+        seconds: max,
+      });
+    }
+    const waiting = this.nodes.transition(node, 'wait', {
+      data: { step: stepName(step), seconds: wait.seconds },
+    });
+    if (wait.seconds === null) return;
+    // The node lock stays held while paused, as Ironic's worker holds its task.
+    await this.o.clock.sleep(wait.seconds * 1000);
+    const fresh = this.nodes.find(waiting.uuid);
+    if (
+      fresh?.provisionState !== 'clean wait' ||
+      Number(fresh.driverInternalInfo.clean_step_index) !== index
+    ) {
+      return;
+    }
+    await this.continueAfterReserved(fresh);
+  }
+
+  /** After `unhold` (node in `clean wait`, lock held): the step after the hold runs at once. */
+  async continueAfterHold(node: NodeRow): Promise<void> {
+    if (node.provisionState !== 'clean wait' || reservedStepName(node.cleanStep) !== 'hold') return;
+    try {
+      await this.continueAfterReserved(node);
+    } catch (err) {
+      this.fail(
+        this.nodes.get(node.uuid),
+        `Cleaning of node ${node.uuid} failed after hold: ${(err as Error).message}`,
+        { stepRunning: false },
+      );
+    }
+  }
+
+  private async continueAfterReserved(node: NodeRow): Promise<void> {
+    const index = Number(node.driverInternalInfo.clean_step_index ?? 0);
+    this.nodes.recordEvent(node.uuid, 'clean.step_finished', {
+      step: stepName(node.cleanStep),
+      index,
+      result: null,
+    });
+    const row = this.nodes.transition(node, 'resume');
+    await this.runFrom(row, index + 1);
   }
 
   /**

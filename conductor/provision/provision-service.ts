@@ -93,6 +93,17 @@ export class ProvisionService {
       );
     }
     const steps = this.cleanSteps(verb, body.clean_steps);
+    if (body.disable_ramdisk !== undefined) {
+      if (minor < 70) {
+        throw new ConductorError(
+          'NotAcceptable',
+          'The "disable_ramdisk" field requires API version 1.70 or newer.',
+        );
+      }
+      if (verb !== 'clean') {
+        throw invalidParameter('"disable_ramdisk" can only be used with the "clean" target.');
+      }
+    }
     const node = this.nodes.get(ident);
     const event = verbToEvent(verb);
     if (!nextState(node.provisionState, event)) {
@@ -110,7 +121,7 @@ export class ProvisionService {
     if (!release) throw nodeLocked(node.uuid, this.nodes.locks.holder(node.uuid) ?? 'conductor');
     let work: Promise<void>;
     try {
-      work = this.begin(node, verb, steps);
+      work = this.begin(node, verb, steps, body.disable_ramdisk === true);
     } catch (err) {
       release();
       throw err;
@@ -151,7 +162,12 @@ export class ProvisionService {
   }
 
   /** The synchronous part; returns the asynchronous remainder. */
-  private begin(node: NodeRow, verb: ApiVerb, steps: ManualStep[] | undefined): Promise<void> {
+  private begin(
+    node: NodeRow,
+    verb: ApiVerb,
+    steps: ManualStep[] | undefined,
+    disableRamdisk: boolean,
+  ): Promise<void> {
     const data = { verb };
     switch (verb) {
       case 'manage': {
@@ -168,7 +184,7 @@ export class ProvisionService {
       }
       case 'clean': {
         const row = this.nodes.transition(node, 'clean', { target: 'manageable', data });
-        return this.o.cleaning.start(row, steps);
+        return this.o.cleaning.start(row, steps, { disableRamdisk });
       }
       case 'inspect': {
         const row = this.nodes.transition(node, 'inspect', {
@@ -180,9 +196,10 @@ export class ProvisionService {
       case 'abort':
         this.abort(node);
         return Promise.resolve();
-      case 'unhold':
-        this.nodes.transition(node, 'unhold', { data });
-        return Promise.resolve();
+      case 'unhold': {
+        const row = this.nodes.transition(node, 'unhold', { data });
+        return this.o.cleaning.continueAfterHold(row);
+      }
       case 'active':
       case 'deploy':
       case 'deleted':

@@ -6,6 +6,8 @@ export interface FakeBmc {
   power: 'On' | 'Off';
   /** GETs that still report the old state after a reset, to exercise polling. */
   lag: number;
+  /** A BMC that accepts resets and does nothing (a stuck power supply). */
+  ignoreResets: boolean;
   resets: string[];
   patches: unknown[];
   requests: number;
@@ -20,6 +22,7 @@ export async function startFakeRedfish(initial: 'On' | 'Off' = 'Off'): Promise<F
     url: '',
     power: initial,
     lag: 0,
+    ignoreResets: false,
     resets: [],
     patches: [],
     requests: 0,
@@ -60,6 +63,7 @@ export async function startFakeRedfish(initial: 'On' | 'Off' = 'Off'): Promise<F
       const type = req.body.ResetType;
       bmc.resets.push(type);
       const to = type === 'On' ? 'On' : 'Off';
+      if (bmc.ignoreResets) return reply.code(204).send();
       if (bmc.lag > 0) pending = { to, after: bmc.lag };
       else bmc.power = to;
       return reply.code(204).send();

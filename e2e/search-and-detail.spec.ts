@@ -85,3 +85,18 @@ test('provisioning actions are the ones the conductor allows, and their effect s
   ).toHaveCount(1, { timeout: 90_000 });
   await expect(actions.getByRole('button', { name: 'Inspect demo-03' })).toBeVisible();
 });
+
+test('providing a machine cleans it through the agent and makes it available', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto('/machines/demo-03/events');
+  await page.getByRole('button', { name: 'Provide demo-03' }).click();
+  const actions = page.getByRole('group', { name: 'Provisioning actions' });
+  // Cleaning ends in `available`, where the only verb left is Manage.
+  await expect(actions.getByRole('button')).toHaveText(['Manage'], { timeout: 200_000 });
+  // The steps run are whatever the agent's hardware managers enable by default (their priority).
+  await expect(page.locator('tr[data-event-type="clean.started"]')).toHaveCount(1);
+  await expect(page.locator('tr[data-event-type="clean.finished"]')).toHaveCount(1);
+  await expect(
+    page.locator('tr[data-event-type="provision.transition"]').filter({ hasText: 'to=available' }),
+  ).toHaveCount(1);
+});

@@ -1,27 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseQuery } from '../_lib/search';
 import type { MachinePage, MachineRow } from '../_server/router';
+import { makeRow } from '../_lib/testing/make-row';
 import { isSignificantChange, listImpact, patchPage } from './live-patch';
 
-const row = (name: string, extra: Partial<MachineRow> = {}): MachineRow => ({
-  uuid: `uuid-${name}`,
-  name,
-  driver: 'redfish',
-  provisionState: 'manageable',
-  targetProvisionState: null,
-  powerState: 'power off',
-  maintenance: false,
-  lastError: null,
-  lastHeartbeat: null,
-  agentUrl: null,
-  agentVersion: null,
-  bmc: null,
-  inventory: null,
-  simulated: null,
-  updatedAt: null,
-  actions: [],
-  ...extra,
-});
+const row = (name: string, extra: Partial<MachineRow> = {}) =>
+  makeRow(name, { uuid: `uuid-${name}`, ...extra });
 
 const page = (rows: MachineRow[]): MachinePage => ({
   rows,

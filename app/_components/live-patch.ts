@@ -20,6 +20,8 @@ export function isSignificantChange(before: MachineRow | undefined, after: Machi
     before.powerState !== after.powerState ||
     before.lastError !== after.lastError ||
     before.maintenance !== after.maintenance ||
+    before.step?.name !== after.step?.name ||
+    before.step?.index !== after.step?.index ||
     JSON.stringify(before.inventory) !== JSON.stringify(after.inventory)
   );
 }

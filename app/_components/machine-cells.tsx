@@ -4,6 +4,7 @@ import Link from 'next/link';
 import type { Term } from '../_lib/search';
 import type { MachineRow } from '../_server/router';
 import { formatDiskBytes, formatMemoryMiB, provisionTone, toneClasses } from './format';
+import { StepLine, TimeInState } from './step-progress';
 
 export const sub = 'text-xs text-zinc-500 dark:text-zinc-400';
 
@@ -69,7 +70,12 @@ export function ProvisionCell({ row, onFilter }: { row: MachineRow; onFilter?: O
       ) : (
         <span className={badge}>{row.provisionState}</span>
       )}
-      {row.targetProvisionState && <span className={sub}>→ {row.targetProvisionState}</span>}
+      {row.targetProvisionState && (
+        <span className={sub}>
+          → {row.targetProvisionState} <TimeInState row={row} />
+        </span>
+      )}
+      <StepLine row={row} />
       {row.maintenance && (
         <span className="text-xs text-amber-700 dark:text-amber-400">maintenance</span>
       )}

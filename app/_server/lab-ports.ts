@@ -21,6 +21,9 @@ export interface NodeView {
   created_at: string;
   updated_at: string | null;
   provision_updated_at: string | null;
+  /** The step running now (Ironic's `clean_step` / `deploy_step`); `{}` or null between steps. */
+  clean_step?: Record<string, unknown> | null;
+  deploy_step?: Record<string, unknown> | null;
 }
 
 export interface NodeChange {

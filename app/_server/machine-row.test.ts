@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../protocol';
 import type { NodeView } from './lab-ports';
-import { findMachine, parseIronicTime, summariseInventory, toMachineRow } from './machine-row';
+import {
+  findMachine,
+  parseIronicTime,
+  stepProgress,
+  summariseInventory,
+  toMachineRow,
+} from './machine-row';
 
 const node: NodeView = {
   uuid: '6f1c2b3a-0000-4000-8000-000000000001',
@@ -158,5 +164,62 @@ describe('toMachineRow', () => {
       simulated: null,
       inventory: null,
     });
+  });
+});
+
+describe('stepProgress', () => {
+  const steps = [
+    { interface: 'deploy', step: 'erase_devices_metadata', priority: 99 },
+    { interface: 'deploy', step: 'erase_devices', priority: 10 },
+  ];
+
+  it('reads the running clean step, its place in the run and the agent progress', () => {
+    const cleaning: NodeView = {
+      ...node,
+      provision_state: 'clean wait',
+      clean_step: steps[1]!,
+      driver_internal_info: {
+        clean_steps: steps,
+        clean_step_index: 1,
+        clean_step_progress: {
+          fraction: 0.25,
+          bytes_done: 250,
+          bytes_total: 1000,
+          bytes_per_second: 50,
+          message: 'shredding /dev/sda',
+        },
+      },
+    };
+    expect(stepProgress(cleaning)).toEqual({
+      kind: 'clean',
+      name: 'deploy.erase_devices',
+      index: 2,
+      total: 2,
+      fraction: 0.25,
+      bytesDone: 250,
+      bytesTotal: 1000,
+      bytesPerSecond: 50,
+      message: 'shredding /dev/sda',
+    });
+  });
+
+  it('reads a deploy step without progress', () => {
+    const deploying: NodeView = {
+      ...node,
+      deploy_step: { interface: 'deploy', step: 'write_image' },
+      driver_internal_info: { deploy_steps: [{}, {}, {}], deploy_step_index: 0 },
+    };
+    expect(stepProgress(deploying)).toMatchObject({
+      kind: 'deploy',
+      name: 'deploy.write_image',
+      index: 1,
+      total: 3,
+      fraction: null,
+    });
+  });
+
+  it('is null between steps (Ironic leaves an empty object)', () => {
+    expect(stepProgress({ ...node, clean_step: {}, deploy_step: null })).toBeNull();
+    expect(stepProgress(node)).toBeNull();
   });
 });

@@ -12,6 +12,22 @@ export interface InventorySummary {
   nicCount: number;
 }
 
+/** The clean or deploy step running now, where the agent reports how far along it is. */
+export interface StepProgress {
+  kind: 'clean' | 'deploy';
+  /** `interface.step`, e.g. `deploy.erase_devices`. */
+  name: string;
+  /** 1-based position in the run, and the run's length. */
+  index: number;
+  total: number;
+  /** 0..1, when the agent reports it. */
+  fraction: number | null;
+  bytesDone: number | null;
+  bytesTotal: number | null;
+  bytesPerSecond: number | null;
+  message: string | null;
+}
+
 /** One row of the machine list: an Ironic node joined with its simulated machine, if any. */
 export interface MachineRow {
   uuid: string;
@@ -36,6 +52,9 @@ export interface MachineRow {
   } | null;
   /** Lab-clock milliseconds of the node's last change. */
   updatedAt: number | null;
+  /** Lab-clock milliseconds the node entered its provision state. */
+  provisionUpdatedAt: number | null;
+  step: StepProgress | null;
   /** Provision verbs the conductor accepts in the current state. */
   actions: ConsoleVerb[];
 }
@@ -100,6 +119,40 @@ export function findMachine<M extends MachineSnapshotLike>(
   return bySystem ?? (node.name ? machines.find((m) => m.name === node.name) : undefined);
 }
 
+const num = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+
+/**
+ * Where a running clean or deploy is, read the way Ironic keeps it: the current step on the node,
+ * the run's step list and index in driver_internal_info, and the agent's last reported progress.
+ */
+export function stepProgress(node: NodeView): StepProgress | null {
+  for (const kind of ['clean', 'deploy'] as const) {
+    const step = kind === 'clean' ? node.clean_step : node.deploy_step;
+    if (!step || typeof step.step !== 'string') continue;
+    const dii = node.driver_internal_info;
+    const steps = dii[`${kind}_steps`];
+    const index = num(dii[`${kind}_step_index`]) ?? 0;
+    const progress = dii[`${kind}_step_progress`];
+    const p =
+      typeof progress === 'object' && progress !== null
+        ? (progress as Record<string, unknown>)
+        : {};
+    return {
+      kind,
+      name: typeof step.interface === 'string' ? `${step.interface}.${step.step}` : step.step,
+      index: index + 1,
+      total: Array.isArray(steps) ? steps.length : index + 1,
+      fraction: num(p.fraction),
+      bytesDone: num(p.bytes_done),
+      bytesTotal: num(p.bytes_total),
+      bytesPerSecond: num(p.bytes_per_second),
+      message: typeof p.message === 'string' ? p.message : null,
+    };
+  }
+  return null;
+}
+
 export function toMachineRow(
   node: NodeView,
   inventory: Inventory | null,
@@ -129,6 +182,8 @@ export function toMachineRow(
         }
       : null,
     updatedAt: parseIronicTime(node.updated_at ?? node.created_at),
+    provisionUpdatedAt: parseIronicTime(node.provision_updated_at),
+    step: stepProgress(node),
     actions: allowedVerbs(node.provision_state),
   };
 }

@@ -1,26 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { MachineRow } from '../../_server/machine-row';
+import { makeRow } from '../testing/make-row';
 import { compareRows, formatQuery, matchesQuery, parseQuery } from './index';
 
-const row = (name: string, extra: Partial<MachineRow> = {}): MachineRow => ({
-  uuid: `00000000-0000-4000-8000-${name.padStart(12, '0').slice(-12)}`,
-  name,
-  driver: 'redfish',
-  provisionState: 'manageable',
-  targetProvisionState: null,
-  powerState: 'power off',
-  maintenance: false,
-  lastError: null,
-  lastHeartbeat: null,
-  agentUrl: null,
-  agentVersion: null,
-  bmc: { address: 'http://127.0.0.1:8000', systemId: `/redfish/v1/Systems/${name}` },
-  inventory: null,
-  simulated: { id: name, profile: 'small-vm', power: 'Off', agent: 'off' },
-  updatedAt: null,
-  actions: [],
-  ...extra,
-});
+const row = (name: string, extra: Partial<MachineRow> = {}) =>
+  makeRow(name, {
+    bmc: { address: 'http://127.0.0.1:8000', systemId: `/redfish/v1/Systems/${name}` },
+    simulated: { id: name, profile: 'small-vm', power: 'Off', agent: 'off' },
+    ...extra,
+  });
 
 const inv = (cpus: number, ramGiB: number, disks: number) => ({
   cpus,

@@ -5,6 +5,7 @@ import { Card, Fact, Facts } from '../../../_components/facts';
 import { formatDiskBytes, formatInstant, formatMemoryMiB } from '../../../_components/format';
 import { HeartbeatAge } from '../../../_components/heartbeat-age';
 import { machineHref } from '../../../_components/machine-cells';
+import { StepDetail } from '../../../_components/step-progress';
 import { useMachine } from './use-machine';
 
 const mono = 'font-mono text-xs';
@@ -20,6 +21,11 @@ export function MachineSummary({ name }: { name: string }) {
         <Facts>
           <Fact label="State">{row.provisionState}</Fact>
           <Fact label="Target">{row.targetProvisionState}</Fact>
+          {row.step && (
+            <Fact label="Step">
+              <StepDetail row={row} />
+            </Fact>
+          )}
           <Fact label="Maintenance">{row.maintenance ? 'yes' : 'no'}</Fact>
           <Fact label="Last error">
             {row.lastError && (

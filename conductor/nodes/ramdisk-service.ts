@@ -50,6 +50,8 @@ export function newAgentToken(): string {
 export class RamdiskService {
   continuation: HeartbeatContinuation | null = null;
   private readonly inflight = new Set<Promise<void>>();
+  /** Nodes whose refused heartbeat token was already logged at error level. */
+  private readonly tokenRefused = new Set<string>();
 
   constructor(
     private readonly nodes: NodeService,
@@ -178,9 +180,13 @@ export class RamdiskService {
       if (holder) throw nodeLocked(node.uuid, holder);
     }
     if (typeof dii.agent_secret_token !== 'string' || dii.agent_secret_token !== hb.agent_token) {
-      this.logger.error({ node: node.uuid }, 'heartbeat with an invalid agent token');
+      // An orphaned ramdisk (token wiped by a failure) retries every few seconds: say it once.
+      const level = this.tokenRefused.has(node.uuid) ? 'debug' : 'error';
+      this.tokenRefused.add(node.uuid);
+      this.logger[level]({ node: node.uuid }, 'heartbeat with an invalid agent token');
       throw invalidParameter('Invalid or missing agent token received.');
     }
+    this.tokenRefused.delete(node.uuid);
     if (!hb.agent_version) throw invalidParameter('Agent did not transmit a version');
 
     if (!heartbeatAllowed(node, this.options.fastTrack)) {

@@ -115,6 +115,9 @@ export class Fleet {
     await Promise.all(
       [...this.machines.values()].map((machine) => machine.powerOff().catch(() => false)),
     );
+    await Promise.all(
+      [...this.ipmiBmcs.values()].map(({ bmc, ready }) => ready.then(() => bmc.stop())),
+    );
     if (this.started) {
       this.started = false;
       await this.app.close();

@@ -10,7 +10,7 @@ export interface FakeNode {
  * The few Ironic endpoints an agent talks to, recording what it sent: version discovery,
  * continue_inspection, lookup, heartbeat. For tests of the fleet with the real agent.
  */
-export async function startFakeIronic(nodes: FakeNode[]) {
+export async function startFakeIronic(nodes: FakeNode[], options: { anyMac?: boolean } = {}) {
   const app = Fastify();
   const inspections: InspectionData[] = [];
   const lookups: string[] = [];
@@ -30,7 +30,12 @@ export async function startFakeIronic(nodes: FakeNode[]) {
   });
   app.get<{ Querystring: { addresses?: string } }>('/v1/lookup', (request, reply) => {
     const addresses = (request.query.addresses ?? '').split(',');
-    const node = nodes.find((n) => n.macs.some((m) => addresses.includes(m)));
+    let node = nodes.find((n) => n.macs.some((m) => addresses.includes(m)));
+    if (!node && options.anyMac && addresses[0]) {
+      // Scale runs: every machine that asks is a node, named by its first MAC.
+      node = { uuid: uuidFromMac(addresses[0]), macs: addresses };
+      nodes.push(node);
+    }
     if (!node)
       return reply
         .code(404)
@@ -58,6 +63,11 @@ export async function startFakeIronic(nodes: FakeNode[]) {
     heartbeats,
     close: () => app.close(),
   };
+}
+
+function uuidFromMac(mac: string): string {
+  const hex = mac.replace(/:/g, '').padStart(12, '0');
+  return `00000000-0000-4000-8000-${hex}`;
 }
 
 /** Advances a fake clock in steps, letting real loopback I/O happen between steps. */

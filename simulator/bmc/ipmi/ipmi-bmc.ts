@@ -61,6 +61,7 @@ export class IpmiBmc {
   async stop(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;
+    this.boundPort = undefined;
     if (!socket) return;
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }

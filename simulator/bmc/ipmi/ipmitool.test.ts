@@ -196,5 +196,7 @@ describe('the fleet with IPMI enabled', () => {
     } finally {
       await fleet.stop();
     }
+    // Stopping the fleet closed every BMC's socket.
+    await expect(fleet.ipmi('a')).rejects.toThrow(/not started/);
   });
 });

@@ -77,6 +77,8 @@ export default defineConfig({
       DEMO_MACHINES: '4',
       SIM_SPEED: '10',
       HEARTBEAT_TIMEOUT_S: '30',
+      // Streams are recycled every few seconds, so every test also runs across reconnects.
+      LIVE_MAX_AGE_S: '4',
       LOG_LEVEL: 'warn',
     },
   },

@@ -12,6 +12,7 @@ describe('parseEnv', () => {
       DEMO_MACHINES: 4,
       SIM_SPEED: 1,
       HEARTBEAT_TIMEOUT_S: 30,
+      LIVE_MAX_AGE_S: 600,
     });
   });
 

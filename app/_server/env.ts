@@ -29,6 +29,17 @@ const envSchema = z.object({
     .positive('expected a speed factor above 0')
     .max(10_000, 'expected a speed factor of at most 10000')
     .default(1),
+  /**
+   * Live streams are closed after this long and the browser reconnects, resuming from its last
+   * event: proxies and load balancers cut long requests anyway, so the console does it itself,
+   * on purpose and often enough that resuming stays a path that is exercised.
+   */
+  LIVE_MAX_AGE_S: z.coerce
+    .number({ error: 'expected seconds' })
+    .int('expected whole seconds')
+    .min(1, 'expected at least 1 second')
+    .max(86_400, 'expected at most 86400 seconds')
+    .default(600),
   HEARTBEAT_TIMEOUT_S: z.coerce
     .number({ error: 'expected seconds' })
     .int('expected whole seconds')

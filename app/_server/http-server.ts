@@ -25,8 +25,10 @@ export async function startConsoleServer(options: {
   dir: string;
   lab: LabContext;
   logger: Logger;
+  /** Event streams older than this are closed; browsers reconnect and resume (see env.ts). */
+  streamMaxAgeMs: number;
 }): Promise<ConsoleServer> {
-  const { host, port, dev, dir, lab, logger } = options;
+  const { host, port, dev, dir, lab, logger, streamMaxAgeMs } = options;
   const server = createServer();
   const nextApp = next({ dev, dir, hostname: host, port, httpServer: server });
   await nextApp.prepare();
@@ -44,6 +46,12 @@ export async function startConsoleServer(options: {
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.startsWith(TRPC_BASE_PATH)) {
+      if (req.headers.accept?.includes('text/event-stream')) {
+        // Dropping the socket is what a proxy's timeout does: the browser's EventSource reconnects
+        // with Last-Event-ID, and tRPC's abort signal ends the subscription here.
+        const timer = setTimeout(() => res.destroy(), streamMaxAgeMs);
+        res.once('close', () => clearTimeout(timer));
+      }
       handleTrpc(req, res);
       return;
     }

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
       dir: root,
       lab,
       logger,
+      streamMaxAgeMs: env.LIVE_MAX_AGE_S * 1000,
     });
   } catch (error) {
     await lab.stop().catch(() => undefined);

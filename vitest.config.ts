@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
-      '{protocol,lib,agent,simulator,conductor,images,app,scripts}/**/*.test.ts',
+      '{protocol,lib,agent,simulator,conductor,images,builders,interop,app,scripts}/**/*.test.ts',
       'tests/**/*.test.ts',
     ],
     environment: 'node',

@@ -1,15 +1,25 @@
 import { HardwareManagerMethodNotFound } from '../../hardware/dispatch';
-import type { CommandContext, Extension } from '../extension';
+import { osInstallDevice } from '../../image/install-device';
+import { validateImageInfo } from '../../image/image-info';
+import { writeImage } from '../../image/write-image';
+import type { CommandContext, CommandParams, Extension } from '../extension';
 import type { AgentServices } from '../services';
 
 /**
- * `standby` commands that need no image machinery: sync, partition UUIDs, reboot and power off.
- * (prepare_image and execute_bootc_install come with the image handling.)
+ * `standby`: prepare_image (the image write of research/ipa.md §8), sync, partition UUIDs,
+ * reboot and power off. (execute_bootc_install is not offered: no container runtime.)
  */
 export function standbyExtension(services: AgentServices): Extension {
   return {
     name: 'standby',
     commands: {
+      prepare_image: {
+        mode: 'async',
+        params: ['image_info', 'configdrive'],
+        validate: (params) =>
+          validateImageInfo(params.image_info, { md5Enabled: md5Enabled(services) }),
+        run: (params, ctx) => prepareImage(services, params, ctx),
+      },
       sync: {
         mode: 'sync',
         params: [],
@@ -35,6 +45,39 @@ export function standbyExtension(services: AgentServices): Extension {
       },
     },
   };
+}
+
+/**
+ * IPA's `prepare_image`: the install device from the hardware managers, the image written and
+ * verified, the UUIDs recorded for `get_partition_uuids`; answers IPA's sentence, which the
+ * executor prefixes with the command name.
+ */
+async function prepareImage(
+  services: AgentServices,
+  params: CommandParams,
+  ctx: CommandContext,
+): Promise<string> {
+  const imageInfo = params.image_info;
+  validateImageInfo(imageInfo, { md5Enabled: md5Enabled(services) });
+  const device = await osInstallDevice(services, ctx);
+  const configdrive = params.configdrive ?? imageInfo.configdrive ?? null;
+  const result = await writeImage(services.host, imageInfo, {
+    device,
+    configdrive,
+    signal: ctx.signal,
+    config: services.config,
+    lookupConfig: services.lookupConfig,
+    logger: ctx.logger,
+    onProgress: ({ phase: _phase, ...progress }) => ctx.reportProgress(progress),
+  });
+  const uuids = services.partitionUuids;
+  for (const key of Object.keys(uuids)) delete uuids[key];
+  Object.assign(uuids, result.partitionUuids);
+  return result.message;
+}
+
+function md5Enabled(services: AgentServices): boolean {
+  return services.lookupConfig?.agent_md5_checksum_enable ?? services.config.md5_enabled;
 }
 
 /** `full_sync` on all managers; plain `sync` when no manager offers it. */

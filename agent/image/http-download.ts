@@ -184,11 +184,13 @@ export async function download(opts: DownloadOptions, sink: DownloadSink): Promi
             { url: safeUrl, reason, attempt: consecutive, resumeAt: position },
             'image download attempt failed, retrying',
           );
-          if (opts.retryIntervalMs > 0) await clock.sleep(opts.retryIntervalMs, overall.signal);
         } finally {
           clock.clearTimeout(timer);
           overall.signal.removeEventListener('abort', onOverall);
+          // A response left unread would keep its connection (and the dispatcher's close) busy.
+          attempt.abort(new Error('download attempt ended'));
         }
+        if (opts.retryIntervalMs > 0) await clock.sleep(opts.retryIntervalMs, overall.signal);
       }
     }
   } catch (err) {

@@ -19,6 +19,7 @@ import type { NodeView } from './nodes/node-view';
 import { RamdiskService } from './nodes/ramdisk-service';
 import { AgentClient } from './agent/agent-client';
 import { Cleaning } from './provision/cleaning';
+import { Deploying } from './provision/deploying';
 import { ProvisionService } from './provision/provision-service';
 import { ProvisionTimeouts, type TimeoutOptions } from './provision/provision-timeouts';
 import { RamdiskBoot } from './provision/ramdisk-boot';
@@ -50,6 +51,11 @@ export interface ConductorOptions {
   forcePowerStateDuringSync?: boolean;
   /** `[conductor] automated_clean`: provide runs cleaning; default true. */
   automatedClean?: boolean;
+  /**
+   * `[conductor] clean_step_priority_override`: `interface.step` → priority for automated
+   * cleaning; 0 disables a step (e.g. `{ 'deploy.erase_devices': 0 }`, as labs often do).
+   */
+  cleanStepPriorityOverride?: Readonly<Record<string, number>>;
   /** Callback timeouts and how often they are checked (Ironic defaults: 1800 s, every 60 s). */
   provisionTimeouts?: TimeoutOptions;
 }
@@ -148,10 +154,29 @@ export class Conductor {
       logger: this.logger,
       fastTrack,
       automatedClean: o.automatedClean ?? true,
+      priorityOverrides: o.cleanStepPriorityOverride,
     });
-    const provision = new ProvisionService({ nodes, power, cleaning, boot, logger: this.logger });
+    const deploying = new Deploying({
+      nodes,
+      power,
+      agent: agentClient,
+      boot,
+      cleaning,
+      clock: this.clock,
+      logger: this.logger,
+      fastTrack,
+    });
+    const provision = new ProvisionService({
+      nodes,
+      power,
+      cleaning,
+      deploying,
+      boot,
+      logger: this.logger,
+    });
     ramdisk.continuation = async (row) => {
       if (row.provisionState === 'clean wait') await cleaning.onHeartbeat(row);
+      else if (row.provisionState === 'wait call-back') await deploying.onHeartbeat(row);
     };
     const timeouts = new ProvisionTimeouts(
       nodes,
@@ -159,8 +184,9 @@ export class Conductor {
       this.clock,
       this.logger,
       o.provisionTimeouts,
+      deploying,
     );
-    failStuckNodes(nodes, cleaning);
+    failStuckNodes(nodes, cleaning, deploying);
     const api = createApiServer({
       nodes,
       ramdisk,
@@ -254,13 +280,20 @@ export class Conductor {
 
   /**
    * A provision verb (`manage`, `provide`, `clean` with `clean_steps`, `inspect`, `abort`,
-   * `unhold`), as PUT /v1/nodes/{id}/states/provision. Resolves with the node once the verb is
-   * accepted and the first transition made; the rest runs on and shows up through onChange.
+   * `unhold`, `active`/`deploy`/`rebuild` with an optional `configdrive` and `deploy_steps`,
+   * `deleted`/`undeploy`), as PUT /v1/nodes/{id}/states/provision. Returns the node once the
+   * verb is accepted and the first transition made; the rest runs on and shows up through
+   * onChange. Throws the API's error (with `status`) when the verb is refused.
    */
   setProvisionState(
     ident: string,
     target: ApiVerb,
-    extra: { clean_steps?: unknown[] } = {},
+    extra: {
+      clean_steps?: unknown[];
+      disable_ramdisk?: boolean;
+      configdrive?: string;
+      deploy_steps?: unknown[];
+    } = {},
   ): NodeView {
     const { nodes, provision } = this.started();
     provision.request(ident, { target, ...extra });
@@ -298,12 +331,13 @@ export class Conductor {
  * Nodes left mid-operation by a previous process cannot be resumed (the work was in memory):
  * fail them as Ironic does for a dead conductor. Wait states survive: the next heartbeat resumes.
  */
-function failStuckNodes(nodes: NodeService, cleaning: Cleaning): void {
+function failStuckNodes(nodes: NodeService, cleaning: Cleaning, deploying: Deploying): void {
   for (const node of nodes.list()) {
     const state = node.provisionState as ProvisionState;
     if (!STUCK_STATES_TREATED_AS_FAIL.has(state)) continue;
     const message = `The conductor restarted while node ${node.uuid} was ${state}; the operation was abandoned.`;
     if (state === 'cleaning') cleaning.fail(node, message, { stepRunning: false });
+    else if (state === 'deploying') deploying.fail(node, message);
     else nodes.transition(node, 'fail', { patch: { lastError: message } });
   }
 }

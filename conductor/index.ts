@@ -6,4 +6,6 @@ export type { CreateNodeInput } from './nodes/node-service';
 export type { PowerTarget } from './bmc/power-driver';
 export type { TimeoutOptions } from './provision/provision-timeouts';
 export type { CleanStep, ManualStep } from './provision/clean-steps';
+export type { DeployStep, UserDeployStep } from './provision/deploy-steps';
+export type { ImageInfo } from './provision/image-info';
 export * from './states';

@@ -11,6 +11,9 @@ export interface PowerDriver {
   getPowerState(node: NodeRow): Promise<ObservedPower>;
   /** Returns once the BMC reports the new state (or throws on timeout/refusal). */
   setPowerState(node: NodeRow, target: PowerTarget): Promise<ObservedPower>;
-  /** One-time boot from the network (the ramdisk) or the disk; drivers without it ignore this. */
-  setBootDevice?(node: NodeRow, device: 'pxe' | 'disk'): Promise<void>;
+  /**
+   * Boot from the network (the ramdisk) or the disk, once or (`persistent`) for every boot;
+   * drivers without it ignore this.
+   */
+  setBootDevice?(node: NodeRow, device: 'pxe' | 'disk', persistent?: boolean): Promise<void>;
 }

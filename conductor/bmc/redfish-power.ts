@@ -86,10 +86,10 @@ export class RedfishPower implements PowerDriver {
     return this.waitFor(client, 'power on');
   }
 
-  async setBootDevice(node: NodeRow, device: 'pxe' | 'disk'): Promise<void> {
+  async setBootDevice(node: NodeRow, device: 'pxe' | 'disk', persistent = false): Promise<void> {
     await this.client(node).setBootOverride({
       target: device === 'pxe' ? 'Pxe' : 'Hdd',
-      enabled: 'Once',
+      enabled: persistent ? 'Continuous' : 'Once',
     });
   }
 

@@ -28,6 +28,21 @@ describe('clean steps', () => {
     expect(steps[2]).toEqual({ interface: 'deploy', step: 'd', priority: 20, args: {} });
   });
 
+  it('applies clean_step_priority_override before filtering and ordering', () => {
+    const steps = automatedSteps(
+      [
+        { interface: 'deploy', step: 'erase_devices', priority: 10 },
+        { interface: 'deploy', step: 'erase_devices_metadata', priority: 99 },
+        { interface: 'raid', step: 'delete_configuration', priority: 0 },
+      ],
+      { 'deploy.erase_devices_metadata': 0, 'raid.delete_configuration': 50 },
+    );
+    expect(steps.map((s) => `${s.step}:${s.priority}`)).toEqual([
+      'delete_configuration:50',
+      'erase_devices:10',
+    ]);
+  });
+
   it('keeps manual order and inherits definitions; reports unknown steps', () => {
     const available = [
       { interface: 'deploy', step: 'erase_devices', priority: 10, abortable: true },

@@ -27,7 +27,7 @@ const INTERFACE_PRIORITY: Record<string, number> = {
 
 export const CLEAN_INTERFACES = Object.keys(INTERFACE_PRIORITY);
 
-const agentStepSchema = z
+export const agentStepSchema = z
   .object({
     interface: z.string(),
     step: z.string(),
@@ -72,9 +72,20 @@ export function mergeAgentSteps(
   return [...best.values()];
 }
 
-/** Automated cleaning: priority > 0, highest first, ties by interface priority. */
-export function automatedSteps(available: CleanStep[]): CleanStep[] {
+/**
+ * Automated cleaning: priority > 0, highest first, ties by interface priority. `overrides`
+ * (`[conductor] clean_step_priority_override`, keyed `interface.step`) replace the agent's
+ * priorities first, so 0 disables a step.
+ */
+export function automatedSteps(
+  available: CleanStep[],
+  overrides: Readonly<Record<string, number>> = {},
+): CleanStep[] {
   return available
+    .map((s) => {
+      const own = overrides[`${s.interface}.${s.step}`];
+      return own === undefined ? s : { ...s, priority: own };
+    })
     .filter((s) => s.priority > 0)
     .sort(
       (a, b) =>

@@ -348,8 +348,8 @@ describe('provision API', () => {
     res = await provision({ target: 'provide' });
     expect(res.statusCode).toBe(409);
     release();
-    h.nodes.update(node().uuid, 'test', { provisionState: 'available' });
-    res = await provision({ target: 'active' });
+    h.nodes.update(node().uuid, 'test', { provisionState: 'active' });
+    res = await provision({ target: 'rescue', rescue_password: 'x' });
     expect(res.statusCode).toBe(400);
     expect(faultOf(res.body).faultstring).toContain('not supported by the embedded conductor yet');
   });

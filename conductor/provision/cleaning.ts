@@ -5,6 +5,7 @@ import type { PowerService } from '../bmc/power-service';
 import type { NodeRow } from '../db/schema';
 import type { NodeService } from '../nodes/node-service';
 import { agentAlive } from './agent-alive';
+import { agentStepParams } from './agent-params';
 import {
   automatedSteps,
   getCleanStepsResultSchema,
@@ -35,6 +36,8 @@ export interface CleaningOptions {
   automatedClean: boolean;
   /** `[conductor] max_conductor_wait_step_seconds`, default 30. */
   maxWaitStepSeconds?: number;
+  /** `[conductor] clean_step_priority_override`: `interface.step` → priority (0 disables). */
+  priorityOverrides?: Readonly<Record<string, number>>;
 }
 
 // Keys of driver_internal_info that belong to one cleaning run.
@@ -203,7 +206,7 @@ export class Cleaning {
       }
       steps = chosen.steps;
     } else {
-      steps = automatedSteps(available);
+      steps = automatedSteps(available, this.o.priorityOverrides);
     }
     const now = this.nodes.now();
     const row = this.nodes.update(
@@ -550,9 +553,6 @@ export class Cleaning {
   }
 
   private agentParams(node: NodeRow): Record<string, unknown> {
-    return {
-      node: this.nodes.view(node),
-      ports: this.nodes.store.listPorts(node.uuid).map((p) => this.nodes.portView(p)),
-    };
+    return agentStepParams(this.nodes, node);
   }
 }

@@ -8,6 +8,9 @@ import type { NodeService } from '../nodes/node-service';
 import { API_VERBS, nextState, verbToEvent, type ApiVerb } from '../states/state-machine';
 import type { Cleaning } from './cleaning';
 import { manualStepSchema, type ManualStep } from './clean-steps';
+import { userDeployStepProblems, userDeployStepSchema, type UserDeployStep } from './deploy-steps';
+import type { Deploying } from './deploying';
+import { deployValidationError } from './image-info';
 import type { RamdiskBoot } from './ramdisk-boot';
 
 /** The oldest microversion that knows each verb (Ironic's API version history). */
@@ -27,17 +30,7 @@ export const VERB_MIN_MINOR: Partial<Record<ApiVerb, number>> = {
 };
 
 /** Verbs the state machine knows but this conductor cannot carry out yet. */
-const NOT_IMPLEMENTED: ReadonlySet<ApiVerb> = new Set([
-  'active',
-  'deploy',
-  'deleted',
-  'undeploy',
-  'rebuild',
-  'adopt',
-  'rescue',
-  'unrescue',
-  'service',
-]);
+const NOT_IMPLEMENTED: ReadonlySet<ApiVerb> = new Set(['adopt', 'rescue', 'unrescue', 'service']);
 
 const bodySchema = z
   .object({
@@ -56,8 +49,15 @@ export interface ProvisionServiceOptions {
   nodes: NodeService;
   power: PowerService;
   cleaning: Cleaning;
+  deploying: Deploying;
   boot: RamdiskBoot;
   logger: Logger;
+}
+
+/** What a deploy/rebuild request carries besides the target. */
+interface DeployRequest {
+  configdrive?: string;
+  userSteps?: UserDeployStep[];
 }
 
 /**
@@ -93,6 +93,7 @@ export class ProvisionService {
       );
     }
     const steps = this.cleanSteps(verb, body.clean_steps);
+    const deploy = this.deployRequest(verb, body, minor);
     if (body.disable_ramdisk !== undefined) {
       if (minor < 70) {
         throw new ConductorError(
@@ -117,11 +118,21 @@ export class ProvisionService {
         `The "${verb}" action is not supported by the embedded conductor yet.`,
       );
     }
+    if (deploy) {
+      // Ironic validates the deploy interface before accepting the request.
+      if (node.maintenance) {
+        throw invalidParameter(
+          `The ${verb} operation can't be performed on node ${node.uuid} because it's in maintenance mode.`,
+        );
+      }
+      const problem = deployValidationError(node);
+      if (problem) throw invalidParameter(problem);
+    }
     const release = this.nodes.locks.tryAcquire(node.uuid, `provision:${verb}`);
     if (!release) throw nodeLocked(node.uuid, this.nodes.locks.holder(node.uuid) ?? 'conductor');
     let work: Promise<void>;
     try {
-      work = this.begin(node, verb, steps, body.disable_ramdisk === true);
+      work = this.begin(node, verb, steps, body.disable_ramdisk === true, deploy);
     } catch (err) {
       release();
       throw err;
@@ -139,6 +150,57 @@ export class ProvisionService {
 
   async idle(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  /** `configdrive` and `deploy_steps` of deploy/rebuild; refused with any other verb. */
+  private deployRequest(
+    verb: ApiVerb,
+    body: z.infer<typeof bodySchema>,
+    minor: number,
+  ): DeployRequest | undefined {
+    const deploying = verb === 'active' || verb === 'deploy' || verb === 'rebuild';
+    if (!deploying) {
+      if (body.configdrive !== undefined) {
+        throw invalidParameter(
+          '"configdrive" is only valid for the "active" and "rebuild" targets.',
+        );
+      }
+      if (body.deploy_steps !== undefined) {
+        throw invalidParameter(
+          '"deploy_steps" is only valid for the "active" and "rebuild" targets.',
+        );
+      }
+      return undefined;
+    }
+    const out: DeployRequest = {};
+    const cd = body.configdrive;
+    if (cd !== undefined && cd !== null) {
+      if (typeof cd !== 'string') {
+        // API 1.56 builds an ISO from meta_data/user_data/network_data; not done here yet.
+        throw invalidParameter(
+          'A configdrive given as a JSON object is not supported by the embedded conductor; pass a URL or a base64-encoded gzipped ISO image.',
+        );
+      }
+      out.configdrive = cd;
+    }
+    if (body.deploy_steps !== undefined) {
+      if (minor < 69) {
+        throw new ConductorError(
+          'NotAcceptable',
+          'The "deploy_steps" field requires API version 1.69 or newer.',
+        );
+      }
+      const parsed = z.array(userDeployStepSchema).safeParse(body.deploy_steps);
+      if (!parsed.success) {
+        throw invalidParameter(
+          `Invalid deploy_steps: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
+      }
+      const problems = userDeployStepProblems(parsed.data);
+      if (problems.length) throw invalidParameter(problems.join('; '));
+      out.userSteps = parsed.data;
+    }
+    return out;
   }
 
   private cleanSteps(verb: ApiVerb, raw: unknown[] | undefined): ManualStep[] | undefined {
@@ -167,6 +229,7 @@ export class ProvisionService {
     verb: ApiVerb,
     steps: ManualStep[] | undefined,
     disableRamdisk: boolean,
+    deploy: DeployRequest | undefined,
   ): Promise<void> {
     const data = { verb };
     switch (verb) {
@@ -198,13 +261,21 @@ export class ProvisionService {
         return Promise.resolve();
       case 'unhold': {
         const row = this.nodes.transition(node, 'unhold', { data });
-        return this.o.cleaning.continueAfterHold(row);
+        return row.provisionState === 'wait call-back'
+          ? this.o.deploying.continueAfterHold(row)
+          : this.o.cleaning.continueAfterHold(row);
       }
       case 'active':
       case 'deploy':
+      case 'rebuild': {
+        const row = this.nodes.transition(node, verbToEvent(verb), { target: 'active', data });
+        return this.o.deploying.start(row, deploy);
+      }
       case 'deleted':
-      case 'undeploy':
-      case 'rebuild':
+      case 'undeploy': {
+        const row = this.nodes.transition(node, 'delete', { target: 'available', data });
+        return this.o.deploying.tearDown(row);
+      }
       case 'adopt':
       case 'rescue':
       case 'unrescue':
@@ -245,6 +316,10 @@ export class ProvisionService {
     const state = node.provisionState as ProvisionState;
     if (state === 'clean wait' || state === 'clean hold') {
       this.o.cleaning.abort(node);
+      return;
+    }
+    if (state === 'wait call-back' || state === 'deploy hold') {
+      this.o.deploying.abort(node);
       return;
     }
     const message =

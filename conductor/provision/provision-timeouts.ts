@@ -3,6 +3,7 @@ import type { NodeRow } from '../db/schema';
 import type { NodeService } from '../nodes/node-service';
 import { parseIso } from '../nodes/time';
 import type { Cleaning } from './cleaning';
+import type { Deploying } from './deploying';
 import { stepName, type CleanStep } from './clean-steps';
 
 export interface TimeoutOptions {
@@ -32,6 +33,7 @@ export class ProvisionTimeouts {
     private readonly clock: Clock,
     private readonly logger: Logger,
     opts: TimeoutOptions = {},
+    private readonly deploying?: Deploying,
   ) {
     this.interval = opts.intervalMs ?? 60_000;
     this.limits = {
@@ -103,10 +105,11 @@ export class ProvisionTimeouts {
           patch: { lastError: 'Timeout reached while inspecting the node' },
         });
         return;
-      default:
-        this.nodes.transition(node, 'fail', {
-          patch: { lastError: `Timeout reached while waiting for callback for node ${node.uuid}` },
-        });
+      default: {
+        const message = `Timeout reached while waiting for callback for node ${node.uuid}`;
+        if (this.deploying) this.deploying.fail(node, message);
+        else this.nodes.transition(node, 'fail', { patch: { lastError: message } });
+      }
     }
   }
 }

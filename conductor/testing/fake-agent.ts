@@ -26,7 +26,22 @@ export class FakeAgent {
     { interface: 'deploy', step: 'erase_devices_metadata', priority: 99, abortable: true },
     { interface: 'raid', step: 'delete_configuration', priority: 0 },
   ];
+  /** In-band deploy steps the agent offers (IPA's generic ones have priority 0). */
+  deploySteps: FakeStep[] = [
+    { interface: 'deploy', step: 'write_image', priority: 0 },
+    { interface: 'raid', step: 'apply_configuration', priority: 0 },
+  ];
   script: Record<string, StepScript> = {};
+  /** `standby.get_partition_uuids` answers this. */
+  partitionUuids: Record<string, unknown> = {
+    'root uuid': '0x1a2b3c4d',
+    'efi system partition uuid': null,
+    partitions: {},
+  };
+  /** How `image.install_bootloader` ends. */
+  bootloader: 'succeed' | 'fail' | 'run' = 'succeed';
+  /** Called when the conductor asks the agent to power the machine off. */
+  onPowerOff: (() => void) | null = null;
   /** The next POST of this command name answers 409 Agent is busy. */
   busyOnce: string | null = null;
   commands: CommandResult[] = [];
@@ -63,17 +78,40 @@ export class FakeAgent {
             hardware_manager_version: { generic_hardware_manager: '1.2' },
           });
         }
-        if (name === 'clean.execute_clean_step') {
+        if (name === 'deploy.get_deploy_steps') {
+          return this.record('get_deploy_steps', 'SUCCEEDED', {
+            deploy_steps: { GenericHardwareManager: this.deploySteps },
+            hardware_manager_version: { generic_hardware_manager: '1.2' },
+          });
+        }
+        if (name === 'clean.execute_clean_step' || name === 'deploy.execute_deploy_step') {
+          const phase = name.startsWith('clean') ? 'clean' : 'deploy';
+          const command = `execute_${phase}_step`;
           const step = params.step as { interface: string; step: string };
           const how = this.script[step.step] ?? 'run';
-          if (how === 'fail') {
-            return this.record('execute_clean_step', 'FAILED', null, `${step.step} blew up`);
+          if (how === 'fail') return this.record(command, 'FAILED', null, `${step.step} blew up`);
+          return this.record(
+            command,
+            how === 'succeed' ? 'SUCCEEDED' : 'RUNNING',
+            how === 'succeed' ? { [`${phase}_result`]: null, [`${phase}_step`]: step } : null,
+          );
+        }
+        if (name === 'standby.get_partition_uuids') {
+          return this.record('get_partition_uuids', 'SUCCEEDED', this.partitionUuids);
+        }
+        if (name === 'image.install_bootloader') {
+          if (this.bootloader === 'fail') {
+            return this.record('install_bootloader', 'FAILED', null, 'efibootmgr failed');
           }
           return this.record(
-            'execute_clean_step',
-            how === 'succeed' ? 'SUCCEEDED' : 'RUNNING',
-            how === 'succeed' ? { clean_result: null, clean_step: step } : null,
+            'install_bootloader',
+            this.bootloader === 'run' ? 'RUNNING' : 'SUCCEEDED',
+            null,
           );
+        }
+        if (name === 'standby.power_off') {
+          this.onPowerOff?.();
+          return this.record('power_off', 'RUNNING', null);
         }
         return reply.code(400).send({ faultcode: 'Client', faultstring: `unknown ${name}` });
       },
@@ -89,8 +127,9 @@ export class FakeAgent {
     if (!last || last.command_status !== 'RUNNING') throw new Error('no running command');
     const params = this.posts.at(-1)!.params;
     last.command_status = outcome;
+    const phase = last.command_name === 'execute_deploy_step' ? 'deploy' : 'clean';
     if (outcome === 'SUCCEEDED')
-      last.command_result = { clean_result: { ok: true }, clean_step: params.step };
+      last.command_result = { [`${phase}_result`]: { ok: true }, [`${phase}_step`]: params.step };
     if (outcome === 'FAILED') last.command_error = this.error('disk on fire');
   }
 

@@ -19,6 +19,7 @@ import { RamdiskService, type RamdiskOptions } from '../nodes/ramdisk-service';
 import { Agent } from 'undici';
 import { AgentClient } from '../agent/agent-client';
 import { Cleaning } from '../provision/cleaning';
+import { Deploying } from '../provision/deploying';
 import { ProvisionService } from '../provision/provision-service';
 import { RamdiskBoot } from '../provision/ramdisk-boot';
 
@@ -42,6 +43,7 @@ export interface Harness {
   locks: NodeLocks;
   dispatchers: RedfishDispatchers;
   cleaning: Cleaning;
+  deploying: Deploying;
   provision: ProvisionService;
   api: FastifyInstance;
   /** Waits for all background work (heartbeat processing, power, provisioning). */
@@ -94,9 +96,20 @@ export function createHarness(
     fastTrack: opts.fastTrack ?? true,
     automatedClean: opts.automatedClean ?? true,
   });
-  const provision = new ProvisionService({ nodes, power, cleaning, boot, logger });
+  const deploying = new Deploying({
+    nodes,
+    power,
+    agent: agentClient,
+    boot,
+    cleaning,
+    clock,
+    logger,
+    fastTrack: opts.fastTrack ?? true,
+  });
+  const provision = new ProvisionService({ nodes, power, cleaning, deploying, boot, logger });
   ramdisk.continuation = async (row) => {
     if (row.provisionState === 'clean wait') await cleaning.onHeartbeat(row);
+    else if (row.provisionState === 'wait call-back') await deploying.onHeartbeat(row);
   };
   const api = createApiServer({
     nodes,
@@ -120,6 +133,7 @@ export function createHarness(
     locks,
     dispatchers,
     cleaning,
+    deploying,
     provision,
     api,
     changes,

@@ -21,19 +21,41 @@ const found = (token: string | null = TOKEN) => ({
 });
 
 function machine(clock: SteppingClock): FakeHost {
-  return new FakeHost(clock)
-    .file('/proc/cmdline', 'BOOTIF=01-52-54-00-aa-bb-01')
-    .file('/proc/sys/kernel/hostname', 'sim-1\n')
-    .file('/proc/meminfo', 'MemTotal:       4194304 kB\n')
-    .link('/sys/class/net/eth0/device', '../../../0000:00:03.0')
-    .file('/sys/class/net/eth0/address', `${MAC}\n`)
-    .file('/sys/class/net/eth0/carrier', '1\n')
-    .command('ip', (args) =>
-      args[0] === 'route'
-        ? `${args[2]} dev lo src 127.0.0.1 uid 0\n    cache\n`
-        : { exitCode: 1, stdout: '', stderr: 'unsupported' },
-    )
-    .command('lsblk', () => '{"blockdevices": []}');
+  return (
+    new FakeHost(clock)
+      .file('/proc/cmdline', 'BOOTIF=01-52-54-00-aa-bb-01')
+      .file('/proc/sys/kernel/hostname', 'sim-1\n')
+      .file('/proc/meminfo', 'MemTotal:       4194304 kB\n')
+      .link('/sys/class/net/eth0/device', '../../../0000:00:03.0')
+      .file('/sys/class/net/eth0/address', `${MAC}\n`)
+      .file('/sys/class/net/eth0/carrier', '1\n')
+      .command('ip', (args) =>
+        args[0] === 'route'
+          ? `${args[2]} dev lo src 127.0.0.1 uid 0\n    cache\n`
+          : { exitCode: 1, stdout: '', stderr: 'unsupported' },
+      )
+      // One disk, so the generic hardware manager finds a root device without waiting for one.
+      .command('lsblk', () =>
+        JSON.stringify({
+          blockdevices: [
+            {
+              kname: 'vda',
+              model: null,
+              size: 21474836480,
+              rota: true,
+              type: 'disk',
+              uuid: null,
+              partuuid: null,
+              serial: null,
+              wwn: null,
+              'log-sec': 512,
+              'phy-sec': 512,
+              tran: null,
+            },
+          ],
+        }),
+      )
+  );
 }
 
 describe('Agent', () => {

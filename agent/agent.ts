@@ -10,6 +10,7 @@ import {
   type LookupConfig,
   type LookupNode,
   MASKED_SECRET,
+  inventorySchema,
 } from '../protocol';
 import { buildApiServer } from './api';
 import {
@@ -30,7 +31,11 @@ import {
 import type { AgentServices } from './commands/services';
 import { type AgentConfig, loadAgentConfig } from './config';
 import { type AgentEvents, type AgentState, TypedEmitter } from './events';
-import { type HardwareDispatcher, NO_HARDWARE_MANAGERS } from './hardware';
+import {
+  type HardwareDispatcher,
+  HardwareManagerMethodNotFound,
+  ManagerDispatcher,
+} from './hardware';
 import type { Host } from './host';
 import { collectInventory, guessRootDisk } from './inventory';
 import {
@@ -62,7 +67,10 @@ export interface AgentOptions {
   dispatcher?: Dispatcher;
   /** Extra command extensions (tests, site-specific commands). */
   extensions?: readonly Extension[];
-  /** The hardware managers; without them no steps exist and dispatches fail "not found". */
+  /**
+   * The hardware managers. Default: the plugins named by `hardware_managers` and the generic
+   * manager, loaded and evaluated when the agent starts.
+   */
   hardware?: HardwareDispatcher;
 }
 
@@ -128,7 +136,9 @@ export class Agent {
     this.events = new TypedEmitter<AgentEvents>(logger);
     this.token = this.config.agent_token;
     this.advertiseHost = this.config.advertise_host;
-    this.hardware = options.hardware ?? NO_HARDWARE_MANAGERS;
+    this.hardware =
+      options.hardware ??
+      new ManagerDispatcher({ host: this.host, config: this.config, logger: this.logger });
     this.injectedDispatcher = options.dispatcher;
     this.fetchImpl = options.fetch;
     this.executor = new CommandExecutor({
@@ -234,6 +244,8 @@ export class Agent {
         this.setState('stopped', 'rescued');
         return;
       }
+      // IPA loads its managers at the start of run(), before the first inventory.
+      await this.hardware.start?.(signal);
       await this.setupIronic();
       this.cachedInventory = await this.collect(signal);
       if (this.config.standalone && this.token === null) {
@@ -265,6 +277,7 @@ export class Agent {
       await this.heartbeater?.stop();
       await this.shutdownServer();
       await this.lifecycle;
+      await this.hardware.stop?.();
       await this.ownDispatcher?.close();
       this.setState('stopped');
       this.logger.info('agent stopped');
@@ -473,12 +486,40 @@ export class Agent {
     }
   }
 
-  private collect(signal?: AbortSignal): Promise<Inventory> {
-    return collectInventory(this.host, {
-      logger: this.logger,
-      ...(signal ? { signal } : {}),
-      skipBmcDetect: this.lookupConfigData?.agent_skip_bmc_detect === true,
-    });
+  /** IPA's `list_hardware_info`, dispatched so a custom manager may supply the inventory. */
+  private async collect(signal?: AbortSignal): Promise<Inventory> {
+    const skipBmcDetect = this.lookupConfigData?.agent_skip_bmc_detect === true;
+    let answer: unknown;
+    try {
+      answer = await this.hardware.dispatch('list_hardware_info', {
+        node: this.lookedUpNode,
+        ports: [],
+        kwargs: { skip_bmc_detect: skipBmcDetect },
+        ctx: {
+          signal: signal ?? this.abort.signal,
+          logger: this.logger,
+          name: 'list_hardware_info',
+          reportProgress: () => undefined,
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof HardwareManagerMethodNotFound)) throw err;
+      return collectInventory(this.host, {
+        logger: this.logger,
+        ...(signal ? { signal } : {}),
+        skipBmcDetect,
+      });
+    }
+    const parsed = inventorySchema.safeParse(answer);
+    if (!parsed.success) {
+      throw new Error(
+        `list_hardware_info returned an invalid inventory: ${parsed.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')}`,
+      );
+    }
+    return answer as Inventory;
   }
 
   private async listen(
@@ -504,6 +545,7 @@ export class Agent {
       bodyLimit: this.config.max_request_body_bytes,
       signal: this.abort.signal,
       onResponseSent: () => this.afterResponse(),
+      statusTokenAlways: () => this.ironic?.pollsStatusWithToken() ?? true,
       ...(https ? { https: { ...https, ...policy } } : {}),
     });
     this.server = server;

@@ -22,12 +22,30 @@ export {
   RestError,
 } from './commands';
 export {
+  type BlockDevice,
   type DispatchCall,
+  type EraseOutcome,
+  GenericHardwareManager,
   type HardwareDispatcher,
+  type HardwareManager,
+  type HardwareManagerFactory,
+  HardwareManagerLoadError,
   HardwareManagerMethodNotFound,
   type HardwareStep,
+  HardwareSupport,
+  IncompatibleHardwareMethodError,
+  ManagerDispatcher,
+  type ManagerDispatcherOptions,
+  type ManagerEnv,
+  type ManagerFactoryEnv,
+  type ManagerKwargs,
+  type ManagerMethod,
   NO_HARDWARE_MANAGERS,
+  type NodeInfo,
+  type StepDefinition,
   type StepPhase,
+  defineHardwareManager,
+  matchRootDeviceHints,
 } from './hardware';
 export { type LogRecord, LogRing } from './log';
 export { AGENT_VERSION } from './version';

@@ -61,6 +61,15 @@ export interface AgentConfig {
   image_download_connection_retries: number;
   image_download_connection_retry_interval: number;
   image_download_max_duration: number;
+  /** Our extension: restricts the hardware managers to these block devices (empty: all). */
+  block_devices: string[];
+  shred_random_overwrite_iterations: number;
+  shred_final_overwrite_with_zeros: boolean;
+  continue_if_disk_secure_erase_fails: boolean;
+  enable_ata_secure_erase: boolean;
+  enable_nvme_secure_erase: boolean;
+  disk_erasure_concurrency: number;
+  erase_skip_read_only: boolean;
   max_request_body_bytes: number;
   log_ring_size: number;
   /** Raw `BOOTIF` kernel parameter, e.g. `01-aa-bb-cc-dd-ee-ff`. */

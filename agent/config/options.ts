@@ -149,6 +149,24 @@ export const OPTIONS = {
     min: 0,
     kernel: 'ipa-image-download-max-duration',
   },
+  /**
+   * Our addition: the only block devices the hardware managers see (paths; loop devices and
+   * regular files are accepted), so destructive steps on a workstation touch nothing else.
+   * Empty: every disk, as IPA. In standalone mode destructive steps require it.
+   */
+  block_devices: { kind: 'list', default: [] },
+  /*
+   * Ironic's [deploy] erase settings, used when the node's driver_internal_info does not carry
+   * them (research/ipa.md §5.2); Ironic normally sends them with every node.
+   */
+  shred_random_overwrite_iterations: { kind: 'int', default: 1, min: 0 },
+  shred_final_overwrite_with_zeros: { kind: 'bool', default: true },
+  continue_if_disk_secure_erase_fails: { kind: 'bool', default: false },
+  enable_ata_secure_erase: { kind: 'bool', default: true },
+  enable_nvme_secure_erase: { kind: 'bool', default: true },
+  /** IPA erases one disk at a time unless told otherwise (Ironic sends 4). */
+  disk_erasure_concurrency: { kind: 'int', default: 1, min: 1 },
+  erase_skip_read_only: { kind: 'bool', default: false },
   /** Our addition: largest accepted request body of the REST API, in bytes. */
   max_request_body_bytes: { kind: 'int', default: 128 * 1024 * 1024, min: 1024 },
   /** Our addition: log records kept in memory for the console and collect_system_logs. */

@@ -23,11 +23,18 @@ export interface DispatchCall {
 }
 
 /**
- * How the command extensions reach the hardware managers (research/ipa.md §4.4). The
- * hardware-manager framework implements it; until then the agent runs with
- * `NO_HARDWARE_MANAGERS`.
+ * How the command extensions reach the hardware managers (research/ipa.md §4.4).
+ * `ManagerDispatcher` implements it over loaded managers; `NO_HARDWARE_MANAGERS` is the empty
+ * one for tests that want no managers at all.
  */
 export interface HardwareDispatcher {
+  /**
+   * Loads and evaluates the managers (IPA does it at the start of `run`); a bad plugin or no
+   * supporting manager rejects. Optional for dispatchers that need no loading.
+   */
+  start?(signal?: AbortSignal): Promise<void>;
+  /** Ends whatever the managers still run in the background. */
+  stop?(): Promise<void>;
   /** `{<manager name>: <version>}` of every loaded manager (`hardware_manager_version`). */
   versions(): Record<string, string>;
   /** IPA's `cache_node`: remembers the node Ironic sent with a step call. */
@@ -47,12 +54,17 @@ export interface HardwareDispatcher {
 
 /** No manager implements the method (IPA's HardwareManagerMethodNotFound). */
 export class HardwareManagerMethodNotFound extends RestError {
-  constructor(method: string) {
+  /**
+   * `reasons`: why managers that implement the method declined (IncompatibleHardwareMethodError
+   * details), appended so the operator learns more than IPA's bare "Could not find method".
+   */
+  constructor(method: string, reasons: readonly string[] = []) {
     super(
       'HardwareManagerMethodNotFound',
       500,
       'No HardwareManager found to handle method',
-      `Could not find method: ${method}`,
+      `Could not find method: ${method}` +
+        (reasons.length > 0 ? ` (declined: ${reasons.join('; ')})` : ''),
     );
   }
 }

@@ -39,3 +39,22 @@ test('a machine racked in the simulator is enrolled, boots, and its faults reach
   await expect(page.getByRole('list', { name: 'Faults on e2e-vm' })).toHaveCount(0);
   await page.screenshot({ path: 'e2e/screenshots/simulator.png' });
 });
+
+test('an action over a whole search runs on the server and groups what failed by cause', async ({
+  page,
+}) => {
+  await page.goto('/?q=name%3Ademo');
+  await expect(page.getByTestId('machine-count')).toHaveText(/^4 of \d+$/);
+  await page.getByText('Act on all 4 matching machines').click();
+  const group = page.getByRole('group', { name: 'Bulk action' });
+  await group.getByLabel('Action').selectOption('abort');
+  await group.getByRole('button', { name: 'Apply…' }).click();
+  await expect(group).toContainText('Abort 4 machines?');
+  await group.getByRole('button', { name: 'Confirm' }).click();
+
+  const result = page.getByRole('status', { name: 'Bulk result' });
+  await expect(result).toContainText('Abort: 0 of 4 done, some failed:');
+  // Nothing is being inspected or cleaned, so abort applies to none; one line per state.
+  await expect(result.getByText(/^cannot abort from "manageable"$/)).toBeVisible();
+  await expect(result.getByRole('button', { name: /^Retry these \d+$/ }).first()).toBeVisible();
+});

@@ -18,8 +18,13 @@ import { isSignificantChange, patchPage } from './live-patch';
 
 export type Connection = 'connecting' | 'live' | 'reconnecting' | 'stale';
 
+/**
+ * A stream that drops and comes back within this long is not worth a word: the server recycles
+ * streams on purpose and the browser takes about 3 s to reconnect, missing nothing.
+ */
+const QUIET_RECONNECT_MS = 4_500;
 /** How long a dropped stream may try to reconnect before what is on screen counts as stale. */
-const STALE_AFTER_MS = 10_000;
+const STALE_AFTER_MS = 12_000;
 
 type Listener = (event: MachineEvent) => void;
 
@@ -93,22 +98,27 @@ export function LiveProvider({ children }: { children: ReactNode }) {
 
   const connected = subscription.status === 'pending';
   const [lostAt, setLostAt] = useState<number | null>(null);
-  const [overdue, setOverdue] = useState(false);
+  const [gap, setGap] = useState<'none' | 'noticed' | 'overdue'>('none');
   useEffect(() => {
     if (connected || !synced) {
       setLostAt(null);
-      setOverdue(false);
+      setGap('none');
       return;
     }
     setLostAt((at) => at ?? Date.now());
-    const timer = setTimeout(() => setOverdue(true), STALE_AFTER_MS);
-    return () => clearTimeout(timer);
+    const noticed = setTimeout(() => setGap('noticed'), QUIET_RECONNECT_MS);
+    const overdue = setTimeout(() => setGap('overdue'), STALE_AFTER_MS);
+    return () => {
+      clearTimeout(noticed);
+      clearTimeout(overdue);
+    };
   }, [connected, synced]);
 
   let connection: Connection;
-  if (connected) connection = 'live';
-  else if (!synced) connection = subscription.status === 'error' ? 'stale' : 'connecting';
-  else connection = subscription.status === 'error' || overdue ? 'stale' : 'reconnecting';
+  if (!synced) connection = subscription.status === 'error' ? 'stale' : 'connecting';
+  else if (subscription.status === 'error' || gap === 'overdue') connection = 'stale';
+  else if (connected || gap === 'none') connection = 'live';
+  else connection = 'reconnecting';
 
   const listen = useCallback((listener: Listener) => {
     listeners.current.add(listener);

@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { parseQuery, withTerm, type SortKey, type Term } from '../_lib/search';
 import { useTRPC } from '../_trpc/client';
+import { BulkActions } from './bulk-actions';
 import { ConnectionIndicator } from './connection-indicator';
 import { listImpact } from './live-patch';
 import { useLive } from './live-provider';
@@ -87,7 +88,10 @@ export function MachineList() {
         </div>
       </div>
       <SearchBar query={params.q} onChange={setQuery} />
-      <StateFilters states={pages.first?.states ?? {}} query={params.q} onChange={setQuery} />
+      <div className="flex flex-wrap items-start justify-between gap-2">
+        <StateFilters states={pages.first?.states ?? {}} query={params.q} onChange={setQuery} />
+        {total !== null && total > 0 && <BulkActions query={params.q} total={total} />}
+      </div>
       {total === null ? (
         <p className="py-10 text-center text-sm text-zinc-500">Loading machines…</p>
       ) : total === 0 ? (

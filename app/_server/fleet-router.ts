@@ -2,6 +2,7 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { FAULT_KINDS, PROFILES, type FaultSpec } from '../../simulator';
 import { findMachine } from './machine-row';
+import { retryWhileLocked } from './retry-locked';
 import { toTRPCError } from './to-trpc-error';
 import { publicProcedure, type LabContext } from './trpc';
 
@@ -113,7 +114,7 @@ export const fleetRouter = {
       }
       if (input.powerOn) {
         try {
-          await lab.conductor.setPowerState(uuid, 'power on');
+          await retryWhileLocked(lab.clock, () => lab.conductor.setPowerState(uuid, 'power on'));
         } catch (error) {
           throw toTRPCError(error, `Enrolled ${name} but could not power it on`);
         }

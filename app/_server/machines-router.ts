@@ -1,7 +1,10 @@
 import { TRPCError, tracked, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Inventory } from '../../protocol';
-import { allowedVerbs, CONSOLE_VERBS } from './machine-actions';
+import { matchesQuery, parseQuery } from '../_lib/search';
+import { settleWithLimit, summarise } from './bulk';
+import { retryWhileLocked } from './retry-locked';
+import { allowedVerbs, CONSOLE_VERBS, type ConsoleVerb } from './machine-actions';
 import { pageInputSchema, pageOf } from './machine-page';
 import { findMachine } from './machine-row';
 import { serialStream } from './serial-stream';
@@ -10,6 +13,10 @@ import { toTRPCError } from './to-trpc-error';
 
 const identSchema = z.string().trim().min(1, 'a machine name or UUID is required').max(255);
 const identInput = z.object({ ident: identSchema });
+
+const BULK_ACTIONS = ['power on', 'power off', 'manage', 'provide', 'inspect', 'abort'] as const;
+/** BMCs are slow and small; a handful of requests at a time keeps them answering. */
+const BULK_CONCURRENCY = 8;
 
 function nodeOr404(lab: LabContext, ident: string) {
   const node = lab.conductor.getNode(ident);
@@ -96,7 +103,9 @@ export const machinesRouter = {
     .mutation(async ({ ctx, input }) => {
       const node = nodeOr404(ctx.lab, input.ident);
       try {
-        await ctx.lab.conductor.setPowerState(node.uuid, input.target);
+        await retryWhileLocked(ctx.lab.clock, () =>
+          ctx.lab.conductor.setPowerState(node.uuid, input.target),
+        );
       } catch (error) {
         throw toTRPCError(error, `Could not set ${node.name ?? node.uuid} to ${input.target}`);
       }
@@ -113,7 +122,7 @@ export const machinesRouter = {
         verb: z.enum(CONSOLE_VERBS, { error: `verb must be one of ${CONSOLE_VERBS.join(', ')}` }),
       }),
     )
-    .mutation(({ ctx, input }) => {
+    .mutation(async ({ ctx, input }) => {
       const node = nodeOr404(ctx.lab, input.ident);
       const name = node.name ?? node.uuid;
       const allowed = allowedVerbs(node.provision_state);
@@ -126,12 +135,63 @@ export const machinesRouter = {
         });
       }
       try {
-        ctx.lab.conductor.setProvisionState(node.uuid, input.verb);
+        await retryWhileLocked(ctx.lab.clock, () =>
+          ctx.lab.conductor.setProvisionState(node.uuid, input.verb),
+        );
       } catch (error) {
         throw toTRPCError(error, `Could not ${input.verb} ${name}`);
       }
       const row = ctx.lab.feed.row(node.uuid);
       if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `No machine ${input.ident}` });
       return row;
+    }),
+
+  /**
+   * One action over every machine a search matches (or a list of UUIDs, e.g. to retry the ones
+   * that failed), run on the server a few at a time; failures come back grouped by cause.
+   */
+  bulk: publicProcedure
+    .input(
+      z.object({
+        selection: z.union([
+          z.object({ q: z.string().max(2000) }),
+          z.object({ uuids: z.array(z.string().min(1)).min(1).max(100_000) }),
+        ]),
+        action: z.enum(BULK_ACTIONS, { error: `action must be one of ${BULK_ACTIONS.join(', ')}` }),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { lab } = ctx;
+      let rows = lab.feed.rows();
+      if ('q' in input.selection) {
+        const { terms, errors } = parseQuery(input.selection.q);
+        // Acting on a search read differently from what the operator meant is worse than refusing.
+        if (errors.length > 0) {
+          throw new TRPCError({
+            code: 'BAD_REQUEST',
+            message: `Fix the search first: ${errors.join('; ')}`,
+          });
+        }
+        rows = rows.filter((row) => matchesQuery(row, terms));
+      } else {
+        const wanted = new Set(input.selection.uuids);
+        rows = rows.filter((row) => wanted.has(row.uuid));
+      }
+      const { action } = input;
+      const results = await settleWithLimit(rows, BULK_CONCURRENCY, async (row) => {
+        if (action === 'power on' || action === 'power off') {
+          await retryWhileLocked(lab.clock, () => lab.conductor.setPowerState(row.uuid, action));
+          return;
+        }
+        const verb: ConsoleVerb = action;
+        if (!allowedVerbs(row.provisionState).includes(verb)) {
+          throw new Error(`cannot ${verb} from "${row.provisionState}"`);
+        }
+        await retryWhileLocked(lab.clock, () => lab.conductor.setProvisionState(row.uuid, verb));
+      });
+      return summarise(
+        rows.map((row) => ({ uuid: row.uuid, name: row.name })),
+        results,
+      );
     }),
 } satisfies TRPCRouterRecord;

@@ -357,3 +357,44 @@ describe('fleet (the simulator panel)', () => {
     expect(error.message).toBe('No simulated machine ghost');
   });
 });
+
+describe('machines.bulk', () => {
+  it('refuses to act on a search it cannot fully read', async () => {
+    const error = await rejection(
+      caller().machines.bulk({ selection: { q: 'stat:manageable' }, action: 'power off' }),
+    );
+    expect(error.code).toBe('BAD_REQUEST');
+    expect(error.message).toMatch(/^Fix the search first: unknown field "stat"/);
+  });
+
+  it('groups the machines a verb does not apply to under one cause', async () => {
+    const manageable = await caller().machines.page({ q: 'state:manageable' });
+    expect(manageable.total).toBeGreaterThan(1);
+    const result = await caller().machines.bulk({
+      selection: { q: 'state:manageable' },
+      action: 'abort',
+    });
+    expect(result.total).toBe(manageable.total);
+    expect(result.succeeded).toEqual([]);
+    expect(result.failed).toEqual([
+      {
+        message: 'cannot abort from "manageable"',
+        machines: manageable.rows.map((r) => ({ uuid: r.uuid, name: r.name })),
+      },
+    ]);
+  });
+
+  it('powers a chosen set of machines through the conductor', async () => {
+    const node = lab.conductor.getNode('small-vm-01');
+    expect(node).toBeDefined();
+    const result = await withTime(
+      caller().machines.bulk({ selection: { uuids: [node!.uuid] }, action: 'power on' }),
+    );
+    expect(result).toEqual({
+      total: 1,
+      succeeded: [{ uuid: node!.uuid, name: 'small-vm-01' }],
+      failed: [],
+    });
+    expect(lab.feed.row('small-vm-01')?.powerState).toBe('power on');
+  });
+});

@@ -190,6 +190,44 @@ describe('IPA REST API', () => {
     expect((await app.inject({ url: `/v1/commands/?agent_token=${TOKEN}` })).statusCode).toBe(200);
   });
 
+  it('lets an older Ironic poll command status without the token until one arrives', async () => {
+    let always = false;
+    const legacy = buildApiServer({
+      executor,
+      getToken: () => token,
+      version: '12.0.0',
+      startedAt: 1,
+      logger: silent,
+      bodyLimit: 2048,
+      signal: ctl.signal,
+      statusTokenAlways: () => always,
+    });
+    try {
+      // Ironic 21.4 sends the token on POSTs only, and polls `GET /v1/commands/` without it.
+      const invalid = '401 Unauthorized: Token invalid.';
+      const denied = await legacy.inject({
+        method: 'POST',
+        url: '/v1/commands/',
+        payload: { name: 'test.str', params: {} },
+      });
+      expectFault(denied, 401, invalid);
+      const listed = await legacy.inject({ url: '/v1/commands/' });
+      expect(listed.statusCode).toBe(200);
+      expect(listed.json()).toEqual({ commands: [] });
+      expect((await legacy.inject({ url: '/v1/commands/nope' })).statusCode).toBe(404);
+      // A GET that carries a token shows the conductor sends it: from then on it is required.
+      expect((await legacy.inject({ url: `/v1/commands/?agent_token=${TOKEN}` })).statusCode).toBe(
+        200,
+      );
+      expectFault(await legacy.inject({ url: '/v1/commands/' }), 401, invalid);
+      expectFault(await legacy.inject({ url: '/commands/id-1' }), 401, invalid);
+      always = true;
+      expectFault(await legacy.inject({ url: '/v1/commands/' }), 401, invalid);
+    } finally {
+      await legacy.close();
+    }
+  });
+
   it('validates the POST body (after the token), whatever the content type', async () => {
     const missing = '400 Bad Request: Missing or invalid name or params';
     expectFault(await post({ name: 'test.str' }), 400, missing);

@@ -22,6 +22,12 @@ export interface ApiServerOptions {
   https?: { key: string; cert: string; minVersion?: 'TLSv1.2' | 'TLSv1.3'; ciphers?: string };
   /** Called after every response has been sent. */
   onResponseSent?: () => void;
+  /**
+   * Whether command-status GETs need the token even before any GET has carried one (IPA 12,
+   * the default). When false the API follows IPA ≤ 11: status GETs are open until the
+   * conductor first sends a token on one, then always checked. Asked on every request.
+   */
+  statusTokenAlways?: () => boolean;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -99,6 +105,16 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
     return false;
   };
 
+  // Ironic before the token-on-GET change (21.4 included) polls `GET /v1/commands/` without
+  // the token; the first GET that carries one proves the conductor sends it, for good.
+  let statusTokenSeen = false;
+  const requireStatusToken = (req: FastifyRequest, reply: FastifyReply): boolean => {
+    const given = (req.query as Query).agent_token;
+    if (typeof given === 'string' && given !== '') statusTokenSeen = true;
+    if (!statusTokenSeen && options.statusTokenAlways?.() === false) return true;
+    return requireToken(req, reply);
+  };
+
   const wait = async (req: FastifyRequest, done: Promise<void>) => {
     const w = (req.query as Query).wait;
     if (typeof w !== 'string' || w.toLowerCase() !== 'true') return;
@@ -157,7 +173,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
 
     route(`${prefix}/commands/`, {
       GET: (req, reply) => {
-        if (!requireToken(req, reply)) return reply;
+        if (!requireStatusToken(req, reply)) return reply;
         const commands: CommandResult[] = executor.list().map((r) => r.serialize());
         return sendJson(reply, 200, { commands });
       },
@@ -177,7 +193,7 @@ export function buildApiServer(options: ApiServerOptions): FastifyInstance {
 
     route(`${prefix}/commands/:id`, {
       GET: async (req, reply) => {
-        if (!requireToken(req, reply)) return reply;
+        if (!requireStatusToken(req, reply)) return reply;
         try {
           const record = executor.get((req.params as { id: string }).id);
           await wait(req, record.done);

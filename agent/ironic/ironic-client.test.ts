@@ -82,6 +82,20 @@ describe('Ironic client against a fake Ironic', () => {
     });
   });
 
+  it('knows which Ironic polls command status without the token (21.4 does, 1.96 does not)', async () => {
+    ironic.root = () => ({ status: 200, body: { default_version: { version: '1.82' } } });
+    const old = new IronicClient(http(), silent);
+    expect(old.pollsStatusWithToken()).toBe(true); // unknown until negotiated: strict
+    await old.apiVersion();
+    expect(old.pollsStatusWithToken()).toBe(false);
+    expect(new IronicClient(http(), silent, '1.96').pollsStatusWithToken()).toBe(true);
+    expect(new IronicClient(http(), silent, '1.95').pollsStatusWithToken()).toBe(false);
+    ironic.root = () => ({ status: 500 });
+    const unknown = new IronicClient(http(), silent);
+    await unknown.apiVersion();
+    expect(unknown.pollsStatusWithToken()).toBe(true);
+  });
+
   it('gates heartbeat fields by version and falls back to 1.31 without caching it', async () => {
     ironic.root = () => ({ status: 500 });
     const client = new IronicClient(http(), silent);

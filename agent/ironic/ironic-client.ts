@@ -5,6 +5,7 @@ import {
   AGENT_VERIFY_CA_VERSION,
   AGENT_VERSION_IN_HEARTBEAT,
   type HeartbeatRequest,
+  IRONIC_MAX_VERSION,
   type LookupResponse,
   compareApiVersions,
   lookupResponseSchema,
@@ -67,6 +68,17 @@ export class IronicClient {
       this.logger.warn({ err: describeError(err) }, 'cannot detect the Ironic API version');
     }
     return AGENT_FALLBACK_API_VERSION;
+  }
+
+  /**
+   * Whether this Ironic is known to send the agent token when it polls `GET /v1/commands/`.
+   * Ironic 21.4 (API 1.82) does not; the Ironic this project models (IRONIC_MAX_VERSION) does.
+   * Unknown (not negotiated yet, or the 1.31 fallback) counts as yes: the strict default.
+   */
+  pollsStatusWithToken(): boolean {
+    const version = this.configuredVersion ?? this.negotiated;
+    if (version === null || !parseApiVersion(version)) return true;
+    return compareApiVersions(version, IRONIC_MAX_VERSION) >= 0;
   }
 
   /** One lookup request; transport errors and unusable answers come back as `retry`. */

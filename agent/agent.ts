@@ -546,7 +546,6 @@ export class Agent {
       signal: this.abort.signal,
       onResponseSent: () => this.afterResponse(),
       statusTokenAlways: () => this.ironic?.pollsStatusWithToken() ?? true,
-      statusTokenAlways: () => this.ironic?.pollsStatusWithToken() ?? true,
       ...(https ? { https: { ...https, ...policy } } : {}),
     });
     this.server = server;

@@ -118,6 +118,26 @@ describe('Fleet', () => {
     await expect(undiciFetch(`${callback}/v1/status`, { dispatcher: insecure })).rejects.toThrow();
   });
 
+  it('adds its kernel parameters to every network boot, like kernel_append_params in Ironic', async () => {
+    const clock = new FakeClock();
+    const cmdlines: string[] = [];
+    const fleet = new Fleet({
+      apiUrl: 'http://127.0.0.1:1',
+      clock,
+      kernelParams: { 'ipa-http-request-timeout': '600' },
+      agentFactory: async (host) => {
+        cmdlines.push(await host.readFile('/proc/cmdline'));
+        return { start: async () => {}, stop: async () => {}, on: () => () => {} };
+      },
+    });
+    fleet.addMachine({ profile: 'small-vm', id: 'vm-1', powerOn: true });
+    await waitFor(clock, () => cmdlines.length > 0);
+    expect(cmdlines[0]).toMatch(
+      / ipa-api-url=http:\/\/127\.0\.0\.1:1 .* ipa-http-request-timeout=600 /,
+    );
+    await fleet.stop();
+  });
+
   it('serves its Redfish service on a real socket and stops cleanly', async () => {
     const fleet = new Fleet({
       apiUrl: 'http://127.0.0.1:1',

@@ -22,6 +22,8 @@ export interface FleetOptions {
   bmcSecret?: string;
   /** Level of the agents' logs on the serial consoles. */
   agentLogLevel?: string;
+  /** Extra kernel parameters for every network boot (`ipa-*` options of the agent). */
+  kernelParams?: Readonly<Record<string, string>>;
   /**
    * An IPMI-over-LAN BMC per machine, each on its own UDP port: `basePort + n` for the n-th
    * machine added, or any free port when basePort is 0. Off when absent.
@@ -170,6 +172,7 @@ export class Fleet {
         createAgent: this.options.agentFactory ?? realAgentFactory,
         ...(this.logger ? { logger: this.logger } : {}),
         ...(this.options.agentLogLevel ? { agentLogLevel: this.options.agentLogLevel } : {}),
+        ...(this.options.kernelParams ? { kernelParams: this.options.kernelParams } : {}),
       }),
     });
     machine.setBootOverride({ target: options.bootDevice ?? 'Pxe', enabled: 'Continuous' });

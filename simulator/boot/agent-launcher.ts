@@ -14,6 +14,11 @@ export interface AgentLauncherOptions {
   logger?: Logger;
   /** Level of the agent's own log on the serial console. */
   agentLogLevel?: string;
+  /**
+   * Extra kernel parameters, as Ironic's `[pxe] kernel_append_params` adds them (e.g.
+   * `ipa-http-request-timeout`: a wall-clock peer may need more simulated seconds).
+   */
+  kernelParams?: Readonly<Record<string, string>>;
 }
 
 const STATUS: Record<SimAgentState, AgentStatus> = {
@@ -35,6 +40,7 @@ export function createAgentLauncher(options: AgentLauncherOptions): RamdiskLaunc
     const cmdline = ramdiskCmdline({
       apiUrl: options.apiUrl,
       bootNic: boot.nic,
+      ...(options.kernelParams ? { extra: options.kernelParams } : {}),
       ...(boot.device === 'Cd' || boot.device === 'Usb' ? { bootMethod: 'vmedia' as const } : {}),
     });
     const os = new FakeOs({

@@ -1,7 +1,8 @@
 import type { BlockDevice } from '../../agent/host';
 import { HostError } from '../../agent/host';
 import type { Clock } from '../../lib';
-import type { Machine, MachineDisk } from '../machine';
+import type { Machine } from '../machine';
+import type { BlockNode } from './kernel-disks';
 
 /**
  * A block device backed by the machine's sparse disk. I/O costs simulated time at the disk's
@@ -15,20 +16,29 @@ export class SimulatedBlockDevice implements BlockDevice {
   constructor(
     readonly path: string,
     private readonly machine: Machine,
-    private readonly disk: MachineDisk,
+    private readonly node: BlockNode,
     private readonly clock: Clock,
     private readonly writable: boolean,
+    /** Called when a writer closes the device (udev then re-reads the partition table). */
+    private readonly onWriterClosed: () => void = () => undefined,
   ) {}
 
+  private get disk() {
+    return this.node.disk;
+  }
+
   get size(): number {
-    return this.disk.spec.sizeBytes;
+    return this.node.size;
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
     this.check(offset);
     if (offset > this.size)
       throw new HostError('EINVAL', `read beyond end of ${this.path}`, this.path);
-    const data = this.disk.data.read(offset, Math.min(length, this.size - offset));
+    const data = this.disk.data.read(
+      this.node.offset + offset,
+      Math.min(length, this.size - offset),
+    );
     await this.spend(data.length);
     this.check(offset);
     return data;
@@ -46,7 +56,7 @@ export class SimulatedBlockDevice implements BlockDevice {
     }
     await this.spend(data.length);
     this.check(offset);
-    this.disk.data.write(offset, data);
+    this.disk.data.write(this.node.offset + offset, data);
   }
 
   async flush(): Promise<void> {
@@ -59,7 +69,10 @@ export class SimulatedBlockDevice implements BlockDevice {
     if (this.closed) return;
     this.closed = true;
     await Promise.resolve();
-    if (this.writable) this.machine.touch();
+    if (this.writable) {
+      this.onWriterClosed();
+      this.machine.touch();
+    }
   }
 
   private check(offset: number): void {
@@ -68,7 +81,7 @@ export class SimulatedBlockDevice implements BlockDevice {
       throw new HostError('EIO', `${this.path}: device lost power`, this.path);
     if (this.machine.faults.failedDisks.has(this.disk.spec.name)) {
       this.machine.serial.line(
-        `[${this.machine.kernelTime()}] blk_update_request: I/O error, dev ${this.disk.spec.name}, sector ${Math.floor(offset / 512)}`,
+        `[${this.machine.kernelTime()}] blk_update_request: I/O error, dev ${this.disk.spec.name}, sector ${Math.floor((this.node.offset + offset) / 512)}`,
       );
       throw new HostError('EIO', `${this.path}: Input/output error`, this.path);
     }

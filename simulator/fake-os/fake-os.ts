@@ -6,6 +6,7 @@ import type { Machine } from '../machine';
 import { SimulatedBlockDevice } from './block-device';
 import { dmidecode } from './dmi';
 import { type BootContext, buildFilesystem } from './filesystem';
+import { fuser, hdparm, nvme, partprobe, sgdisk, smartctl, wipefs } from './commands/disk-tools';
 import { ip } from './commands/ip';
 import { ipmitool } from './commands/ipmitool';
 import { lsblk } from './commands/lsblk';
@@ -23,6 +24,7 @@ import {
   udevadm,
 } from './commands/system';
 import type { CommandHandler } from './commands/types';
+import { KernelDisks } from './kernel-disks';
 import type { Vfs } from './vfs';
 
 export interface FakeOsOptions extends Partial<BootContext> {
@@ -48,6 +50,13 @@ const PROGRAMS: Record<string, CommandHandler> = {
   false: falseCommand,
   modprobe,
   blockdev,
+  hdparm,
+  smartctl,
+  nvme,
+  wipefs,
+  sgdisk,
+  fuser,
+  partprobe,
 };
 
 /**
@@ -58,6 +67,7 @@ const PROGRAMS: Record<string, CommandHandler> = {
 export class FakeOs implements Host {
   readonly clock: Clock;
   readonly vfs: Vfs;
+  readonly disks: KernelDisks;
   private readonly machine: Machine;
   private readonly programs: Record<string, CommandHandler>;
 
@@ -70,6 +80,7 @@ export class FakeOs implements Host {
       hostname: options.hostname ?? options.machine.spec.name,
       agentConfig: options.agentConfig ?? '[DEFAULT]\n',
     });
+    this.disks = new KernelDisks(options.machine, this.vfs);
   }
 
   async run(
@@ -85,7 +96,10 @@ export class FakeOs implements Host {
       throw new HostError('ENOENT', `${command}: command not found`, command);
     }
     await Promise.resolve();
-    return handler({ machine: this.machine, vfs: this.vfs, clock: this.clock, options }, args);
+    return handler(
+      { machine: this.machine, vfs: this.vfs, clock: this.clock, disks: this.disks, options },
+      args,
+    );
   }
 
   async readFile(path: string): Promise<string> {
@@ -116,13 +130,15 @@ export class FakeOs implements Host {
   async openBlockDevice(path: string, mode: 'r' | 'rw'): Promise<BlockDevice> {
     await Promise.resolve();
     const real = this.vfs.realPath(path);
-    const disk = this.machine.disks.find((d) => real === `/dev/${d.spec.name}`);
-    if (!disk) {
-      if (real === undefined)
-        throw new HostError('ENOENT', `${path}: No such file or directory`, path);
-      throw new HostError('EINVAL', `${path}: not a block device`, path);
-    }
-    return new SimulatedBlockDevice(path, this.machine, disk, this.clock, mode === 'rw');
+    if (real === undefined)
+      throw new HostError('ENOENT', `${path}: No such file or directory`, path);
+    const node = real.startsWith('/dev/') ? this.disks.node(real.slice(5)) : undefined;
+    if (!node) throw new HostError('EINVAL', `${path}: not a block device`, path);
+    const wholeDisk = node.partition === null;
+    // udev re-reads the partition table when a writer closes the whole disk.
+    return new SimulatedBlockDevice(path, this.machine, node, this.clock, mode === 'rw', () => {
+      if (wholeDisk) this.disks.rescan(node.disk.spec.name);
+    });
   }
 }
 

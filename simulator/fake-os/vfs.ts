@@ -40,8 +40,16 @@ export class Vfs {
     return this;
   }
 
+  /** Removes a node and everything below it. */
   remove(path: string): void {
     const normal = posix.normalize(path);
+    const prefix = `${normal}/`;
+    for (const key of [...this.nodes.keys()]) {
+      if (key.startsWith(prefix)) this.nodes.delete(key);
+    }
+    for (const key of [...this.children.keys()]) {
+      if (key === normal || key.startsWith(prefix)) this.children.delete(key);
+    }
     this.nodes.delete(normal);
     this.children.get(posix.dirname(normal))?.delete(posix.basename(normal));
   }

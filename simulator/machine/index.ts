@@ -1,6 +1,7 @@
 export {
   Machine,
   type AgentStatus,
+  type AtaSecurity,
   type BootDevice,
   type BootOverride,
   type BootOverrideEnabled,
@@ -28,3 +29,11 @@ export { NamedTimers } from './named-timers';
 export { SerialConsole, type SerialListener } from './serial-console';
 export { SparseDisk, CHUNK_SIZE, type SparseDiskStats } from './sparse-disk';
 export * from './types';
+export {
+  type DiskLayout,
+  type FileSystemInfo,
+  type PartitionInfo,
+  partitionName,
+  probeFileSystem,
+  readDiskLayout,
+} from './disk-layout';

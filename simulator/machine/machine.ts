@@ -2,6 +2,7 @@ import type { Clock } from '../../lib';
 import { type FaultSpec, type MachineFaults, activeFaults, noFaults, setFault } from './faults';
 import { NamedTimers } from './named-timers';
 import { SerialConsole } from './serial-console';
+import { type DiskLayout, readDiskLayout } from './disk-layout';
 import { SparseDisk } from './sparse-disk';
 import type { BootMode, DiskSpec, MachineSpec, NicSpec } from './types';
 import { cpuCount } from './types';
@@ -62,6 +63,20 @@ export type RamdiskLauncher = (boot: RamdiskBoot) => Promise<OsHandle>;
 export interface MachineDisk {
   spec: DiskSpec;
   data: SparseDisk;
+  /** ATA security feature set state (SATA drives that support it). */
+  security: AtaSecurity;
+}
+
+export interface AtaSecurity {
+  supported: boolean;
+  enabled: boolean;
+  locked: boolean;
+  /** The BIOS issued SECURITY FREEZE LOCK: no security command works until power-off. */
+  frozen: boolean;
+  password: string | null;
+  enhancedErase: boolean;
+  /** Minutes the drive reports for a (normal or enhanced) SECURITY ERASE UNIT. */
+  eraseMinutes: number;
 }
 
 export interface MachineOptions {
@@ -105,10 +120,23 @@ export class Machine {
     this.launcher = options.launcher;
     this.timers = new NamedTimers(options.clock);
     this.serial = new SerialConsole(options.serialCapacity);
-    this.disks = options.spec.disks.map((spec) => ({
-      spec,
-      data: new SparseDisk(spec.sizeBytes, options.diskBudgetBytes),
-    }));
+    this.disks = options.spec.disks.map((spec) => {
+      const data = new SparseDisk(spec.sizeBytes, options.diskBudgetBytes);
+      // Past the memory budget the disk still keeps partition heads, so images stay provable.
+      data.pinnedOffsets = () =>
+        readDiskLayout(data, spec.logicalSectorSize).partitions.map((p) => p.startBytes);
+      const ataCapable = spec.transport === 'sata' && !spec.model.startsWith('QEMU');
+      const security: AtaSecurity = {
+        supported: ataCapable,
+        enabled: false,
+        locked: false,
+        frozen: false,
+        password: null,
+        enhancedErase: ataCapable && spec.kind === 'ssd',
+        eraseMinutes: spec.kind === 'ssd' ? 2 : Math.ceil(spec.sizeBytes / spec.throughputBps / 60),
+      };
+      return { spec, data, security };
+    });
     this.override = { target: 'Pxe', enabled: 'Continuous' };
     this.mode = options.spec.defaultBootMode;
     for (const device of ['Cd', 'Usb'] as const) {
@@ -170,6 +198,8 @@ export class Machine {
     this.generation++;
     this.poweredOnAt = this.clock.now();
     this.currentOs = null;
+    // An ATA drive with a security password comes up locked after losing power.
+    for (const disk of this.disks) disk.security.locked = disk.security.enabled;
     this.setPhase('firmware');
     this.post();
     return true;
@@ -309,6 +339,13 @@ export class Machine {
   ejectMedia(device: MediaDevice): void {
     this.media.set(device, { image: null, inserted: false, writeProtected: true });
     this.touch();
+  }
+
+  /** The partition table and file systems on a disk, read from its bytes. */
+  diskLayout(name: string): DiskLayout {
+    const disk = this.disks.find((d) => d.spec.name === name);
+    if (!disk) throw new RangeError(`no disk "${name}"`);
+    return readDiskLayout(disk.data, disk.spec.logicalSectorSize);
   }
 
   /** The first disk (in firmware order) that carries a boot signature, if any. */

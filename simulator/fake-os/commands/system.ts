@@ -3,9 +3,13 @@ import { byPath } from '../filesystem';
 import { type CommandHandler, fail, ok } from './types';
 
 /** The small system programs a ramdisk has and the agent calls around its real work. */
-export const udevadm: CommandHandler = ({ machine }, args) => {
+export const udevadm: CommandHandler = ({ machine, disks }, args) => {
   const [verb, ...rest] = args;
-  if (verb === 'settle' || verb === 'trigger' || verb === 'control') return ok();
+  if (verb === 'settle' || verb === 'control') return ok();
+  if (verb === 'trigger') {
+    disks.rescan();
+    return ok();
+  }
   if (verb !== 'info') return fail(1, `udevadm: unknown command '${verb ?? ''}'`);
   let name: string | undefined;
   for (let i = 0; i < rest.length; i++) {
@@ -69,7 +73,7 @@ export const trueCommand: CommandHandler = () => ok();
 export const falseCommand: CommandHandler = () => ({ exitCode: 1, stdout: '', stderr: '' });
 export const modprobe: CommandHandler = () => ok();
 
-export const blockdev: CommandHandler = ({ machine }, args) => {
+export const blockdev: CommandHandler = ({ machine, disks }, args) => {
   const device = args[args.length - 1] ?? '';
   const disk = machine.disks.find((d) => `/dev/${d.spec.name}` === device);
   if (!disk) return fail(1, `blockdev: cannot open ${device}: No such file or directory`);
@@ -80,7 +84,8 @@ export const blockdev: CommandHandler = ({ machine }, args) => {
     else if (arg === '--getss') outputs.push(String(disk.spec.logicalSectorSize));
     else if (arg === '--getpbsz') outputs.push(String(disk.spec.physicalSectorSize));
     else if (arg === '--getbsz') outputs.push('4096');
-    else if (arg === '--flushbufs' || arg === '--rereadpt') continue;
+    else if (arg === '--rereadpt') disks.rescan(disk.spec.name);
+    else if (arg === '--flushbufs') continue;
     else return fail(1, `blockdev: Unknown command: ${arg}`);
   }
   return ok(outputs.map((o) => `${o}\n`).join(''));

@@ -1,12 +1,15 @@
 import type { CommandOutput, RunOptions } from '../../../agent/host';
 import type { Clock } from '../../../lib';
 import type { Machine } from '../../machine';
+import type { KernelDisks } from '../kernel-disks';
 import type { Vfs } from '../vfs';
 
 export interface CommandContext {
   machine: Machine;
   vfs: Vfs;
   clock: Clock;
+  /** The kernel's view of block devices and their partitions. */
+  disks: KernelDisks;
   options: RunOptions | undefined;
 }
 

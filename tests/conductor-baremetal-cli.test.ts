@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conductor } from '../conductor';
 import { ScaledClock } from '../lib';
@@ -238,6 +239,51 @@ describe('the baremetal CLI against the embedded conductor', { timeout: 120_000 
     await ok('node', 'power', 'on', 'cli-0');
     await until((n) => n.power_state === 'power on' && n.target_power_state === null);
     expect(fleet.get(machineId)?.power).toBe('On');
+  });
+
+  it('deploy: validated, the image written through the agent, failures reported; undeploy cleans', async () => {
+    const refused = await baremetal('node', 'deploy', 'cli-0');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("Missing are: ['instance_info.image_source']");
+    expect(refused.stderr).toContain('(HTTP 400)');
+    // Nothing listens there: the agent's write_image fails, whatever its implementation.
+    const image = 'http://127.0.0.1:9/images/ubuntu.raw';
+    await ok(
+      'node',
+      'set',
+      'cli-0',
+      '--instance-info',
+      `image_source=${image}`,
+      '--instance-info',
+      `image_checksum=${'c'.repeat(64)}`,
+      '--instance-info',
+      'image_disk_format=raw',
+    );
+    // The client sends a file's content as the config drive (gzipped, base64-encoded ISO).
+    const configdrive = join(dataDir, 'configdrive.b64');
+    writeFileSync(configdrive, gzipSync(Buffer.from('config-2')).toString('base64'));
+    const deploy = await baremetal('node', 'deploy', 'cli-0', '--config-drive', configdrive);
+    if (deploy.code !== 0) throw new Error(deploy.stderr);
+    expect(deploy.code).toBe(0);
+    const failed = await until((n) => n.provision_state === 'deploy failed', 90_000);
+    expect(String(failed.last_error)).toMatch(
+      new RegExp(`^Deploy step deploy\\.write_image failed on node ${uuid}: `),
+    );
+    const started = conductor
+      .eventsFor(uuid)
+      .filter((e) => e.type === 'deploy.step_started')
+      .map((e) => e.data.step);
+    expect(started).toEqual(['deploy.deploy', 'deploy.write_image']);
+    const info = (await show('instance_info')).instance_info as Record<string, unknown>;
+    expect(info).toMatchObject({ image_source: image, image_url: image, configdrive: '******' });
+
+    const undeploy = await baremetal('node', 'undeploy', 'cli-0', '--wait', '120');
+    expect(undeploy.code).toBe(0);
+    expect(await show('provision_state', 'instance_info', 'last_error')).toEqual({
+      provision_state: 'available',
+      instance_info: {},
+      last_error: null,
+    });
   });
 
   it('manual clean: a step the agent lacks fails; reserved reboot + wait come back to manageable', async () => {

@@ -1,5 +1,5 @@
 import type { Disk } from '../../../protocol';
-import { HostError, runChecked } from '../../host';
+import { type Host, HostError, runChecked } from '../../host';
 import { collectDisks } from '../../inventory/collectors/disks';
 import { LSBLK_ARGS, type LsblkDevice, parseLsblk } from '../../inventory';
 import type { ManagerEnv } from '../manager';
@@ -29,9 +29,12 @@ export async function listBlockDevices(
 ): Promise<BlockDevice[]> {
   const restrict = env.config.block_devices;
   if (restrict.length > 0) return listRestricted(env, restrict, options);
-  const ctx = { host: env.host, logger: env.logger, signal: env.signal };
+  const json = await lsblkJson(env);
+  const rows = parseLsblk(json);
+  // The inventory's disk collector describes the disks (udev, sysfs, by-path) from this very
+  // lsblk answer, so the two listings cannot disagree.
+  const ctx = { host: withLsblkAnswer(env.host, json), logger: env.logger, signal: env.signal };
   const disks = await collectDisks(ctx);
-  const rows = await lsblkRows(env);
   const byName = new Map(rows.map((r) => [r.kname, r]));
   const out: BlockDevice[] = disks.map((d) => ({
     ...d,
@@ -53,12 +56,29 @@ export async function listBlockDevices(
   return out;
 }
 
-async function lsblkRows(env: ManagerEnv): Promise<LsblkDevice[]> {
-  const json = await runChecked(env.host, 'lsblk', LSBLK_ARGS, {
-    timeoutMs: 60_000,
-    signal: env.signal,
-  });
-  return parseLsblk(json);
+function lsblkJson(env: ManagerEnv): Promise<string> {
+  return runChecked(env.host, 'lsblk', LSBLK_ARGS, { timeoutMs: 60_000, signal: env.signal });
+}
+
+/** The host, except that the inventory lsblk call answers `json`. */
+function withLsblkAnswer(host: Host, json: string): Host {
+  const isListing = (command: string, args: readonly string[]) =>
+    command === 'lsblk' &&
+    args.length === LSBLK_ARGS.length &&
+    args.every((a, i) => a === LSBLK_ARGS[i]);
+  return {
+    clock: host.clock,
+    run: (command, args, options) =>
+      isListing(command, args)
+        ? Promise.resolve({ exitCode: 0, stdout: json, stderr: '' })
+        : host.run(command, args, options),
+    readFile: (path) => host.readFile(path),
+    writeFile: (path, data) => host.writeFile(path, data),
+    listDir: (path) => host.listDir(path),
+    readLink: (path) => host.readLink(path),
+    exists: (path) => host.exists(path),
+    openBlockDevice: (path, mode) => host.openBlockDevice(path, mode),
+  };
 }
 
 function fromRow(row: LsblkDevice): BlockDevice {
@@ -89,7 +109,7 @@ async function listRestricted(
 ): Promise<BlockDevice[]> {
   let rows: LsblkDevice[] = [];
   try {
-    rows = await lsblkRows(env);
+    rows = parseLsblk(await lsblkJson(env));
   } catch (err) {
     if (env.signal.aborted) throw err;
     // lsblk can be absent where the targets are plain files; those are described below.

@@ -1,4 +1,4 @@
-import type { AgentStatus, Machine } from './machine';
+import type { AgentStatus, Machine, PowerPhase, RunningOs } from './machine';
 
 /** What the console and the CLI see of one machine. */
 export interface MachineSnapshot {
@@ -6,6 +6,10 @@ export interface MachineSnapshot {
   name: string;
   profile: string;
   power: 'On' | 'Off';
+  /** Where in its power-on sequence the machine is. */
+  phase: PowerPhase;
+  /** What runs once the firmware handed over (null while off or booting). */
+  os: RunningOs | null;
   bootDevice: string;
   bootMode: 'UEFI' | 'Legacy';
   macs: string[];
@@ -24,6 +28,8 @@ export function snapshotOf(machine: Machine, redfishUrl: string): MachineSnapsho
     name: spec.name,
     profile: spec.profile,
     power: machine.poweredOn ? 'On' : 'Off',
+    phase: machine.phase,
+    os: machine.runningOs,
     bootDevice: override.enabled === 'Disabled' ? 'None' : override.target,
     bootMode: machine.bootMode,
     macs: spec.nics.map((nic) => nic.mac),

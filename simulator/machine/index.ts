@@ -37,3 +37,4 @@ export {
   probeFileSystem,
   readDiskLayout,
 } from './disk-layout';
+export { BIOS_REGISTRY, type BiosValue, biosChangeError, biosDefaults } from './bios';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../lib';
+import { ESP_TYPE, LINUX_TYPE, writeGptImage } from '../testing/disk-images';
 import { testMachine } from '../testing/machines';
 import type { AgentStatus, RamdiskBoot } from './machine';
 
@@ -114,18 +115,74 @@ describe('Machine power and boot state machine', () => {
     expect(m.gracefulShutdown()).toBe(false);
   });
 
-  it('boots an installed image from disk once a boot signature is written', async () => {
+  it('boots an installed image from disk: GPT, EFI system partition, root file system', async () => {
     const clock = new FakeClock();
     const m = testMachine('small-vm', clock);
-    const mbr = new Uint8Array(512);
-    mbr[510] = 0x55;
-    mbr[511] = 0xaa;
-    m.disks[0]!.data.write(0, mbr);
+    writeGptImage((o, d) => m.disks[0]!.data.write(o, d), '5b3f1c9e-8d1a-4c2b-9e7f-0a1b2c3d4e5f', [
+      {
+        startLba: 2048,
+        sizeLba: 204800,
+        type: ESP_TYPE,
+        uuid: '11111111-2222-4333-8444-555555555555',
+        name: 'EFI',
+        fs: { type: 'vfat', uuid: 'ABCD-1234' },
+      },
+      {
+        startLba: 206848,
+        sizeLba: 4_000_000,
+        type: LINUX_TYPE,
+        uuid: '66666666-7777-4888-9999-aaaaaaaaaaaa',
+        name: 'root',
+        fs: {
+          type: 'ext4',
+          uuid: '0d9c7a4e-3b2f-4a1c-8e6d-5f4e3d2c1b0a',
+          label: 'cloudimg-rootfs',
+        },
+      },
+    ]);
     m.setBootOverride({ target: 'Hdd', enabled: 'Continuous' });
     m.powerOn();
     await clock.runUntil(() => m.phase === 'running');
     expect(m.runningOs).toBe('disk');
-    expect(m.serial.tail()).toContain('Booting from Hard Disk sda');
+    expect(m.serial.tail()).toContain(
+      'root=UUID=0d9c7a4e-3b2f-4a1c-8e6d-5f4e3d2c1b0a on /dev/sda2',
+    );
+    expect(m.serial.tail()).toContain('"cloudimg-rootfs"');
+  });
+
+  it('a disk with a table but no root file system drops to grub rescue; a GPT without ESP does not boot in UEFI', async () => {
+    const clock = new FakeClock();
+    const m = testMachine('small-vm', clock);
+    writeGptImage((o, d) => m.disks[0]!.data.write(o, d), '5b3f1c9e-8d1a-4c2b-9e7f-0a1b2c3d4e5f', [
+      {
+        startLba: 2048,
+        sizeLba: 204800,
+        type: ESP_TYPE,
+        uuid: '11111111-2222-4333-8444-555555555555',
+        name: 'EFI',
+        fs: { type: 'vfat', uuid: 'ABCD-1234' },
+      },
+    ]);
+    m.setBootOverride({ target: 'Hdd', enabled: 'Continuous' });
+    m.powerOn();
+    await clock.runUntil(() => m.phase === 'running');
+    expect(m.runningOs).toBe('halted');
+    expect(m.serial.tail()).toContain('grub rescue> ');
+    await m.powerOff();
+    writeGptImage((o, d) => m.disks[0]!.data.write(o, d), '5b3f1c9e-8d1a-4c2b-9e7f-0a1b2c3d4e5f', [
+      {
+        startLba: 2048,
+        sizeLba: 4_000_000,
+        type: LINUX_TYPE,
+        uuid: '66666666-7777-4888-9999-aaaaaaaaaaaa',
+        name: 'root',
+        fs: { type: 'ext4', uuid: '0d9c7a4e-3b2f-4a1c-8e6d-5f4e3d2c1b0a' },
+      },
+    ]);
+    m.powerOn();
+    await clock.runUntil(() => m.phase === 'running');
+    expect(m.serial.tail()).toContain('no EFI system partition');
+    expect(m.runningOs).toBe('halted');
   });
 
   it('a Once override is consumed by the boot that uses it; the default order follows', async () => {

@@ -2,7 +2,8 @@ import type { Clock } from '../../lib';
 import { type FaultSpec, type MachineFaults, activeFaults, noFaults, setFault } from './faults';
 import { NamedTimers } from './named-timers';
 import { SerialConsole } from './serial-console';
-import { type DiskLayout, readDiskLayout } from './disk-layout';
+import { type BiosValue, biosChangeError, biosDefaults } from './bios';
+import { type DiskLayout, partitionName, readDiskLayout } from './disk-layout';
 import { SparseDisk } from './sparse-disk';
 import type { BootMode, DiskSpec, MachineSpec, NicSpec } from './types';
 import { cpuCount } from './types';
@@ -106,6 +107,8 @@ export class Machine {
   private override: BootOverride;
   private mode: BootMode;
   private secureBootEnabled = false;
+  private bios: Record<string, BiosValue>;
+  private pendingBios: Record<string, BiosValue> | null = null;
   private readonly media = new Map<MediaDevice, VirtualMediaSlot>();
   private generation = 0;
   private poweredOnAt = 0;
@@ -139,6 +142,7 @@ export class Machine {
     });
     this.override = { target: 'Pxe', enabled: 'Continuous' };
     this.mode = options.spec.defaultBootMode;
+    this.bios = biosDefaults(options.spec.system.serialNumber, this.mode === 'UEFI');
     for (const device of ['Cd', 'Usb'] as const) {
       this.media.set(device, { image: null, inserted: false, writeProtected: true });
     }
@@ -311,6 +315,34 @@ export class Machine {
     this.touch();
   }
 
+  /** Current BIOS attributes; BootMode always reflects the mode the firmware uses. */
+  get biosAttributes(): Readonly<Record<string, BiosValue>> {
+    return { ...this.bios, BootMode: this.mode === 'UEFI' ? 'Uefi' : 'Bios' };
+  }
+
+  /** Staged BIOS changes the next POST applies (null when nothing is staged). */
+  get pendingBiosAttributes(): Readonly<Record<string, BiosValue>> | null {
+    return this.pendingBios;
+  }
+
+  /** Stages BIOS changes; throws RangeError naming the first unacceptable one. */
+  stageBiosChanges(changes: Record<string, unknown>): void {
+    const error = biosChangeError(changes);
+    if (error) throw new RangeError(error);
+    this.pendingBios = { ...(this.pendingBios ?? {}), ...(changes as Record<string, BiosValue>) };
+    this.touch();
+  }
+
+  /** Stages a return to factory defaults (Bios.ResetBios). */
+  stageBiosReset(): void {
+    const defaults = biosDefaults(
+      this.spec.system.serialNumber,
+      this.spec.defaultBootMode === 'UEFI',
+    );
+    this.pendingBios = defaults;
+    this.touch();
+  }
+
   get secureBoot(): boolean {
     return this.secureBootEnabled;
   }
@@ -442,6 +474,15 @@ export class Machine {
     const { system, cpu } = this.spec;
     const gen = this.generation;
     this.serial.line('');
+    if (this.pendingBios) {
+      const staged = this.pendingBios;
+      this.pendingBios = null;
+      this.bios = { ...this.bios, ...staged };
+      if (staged.BootMode === 'Uefi' || staged.BootMode === 'Bios') {
+        this.mode = staged.BootMode === 'Uefi' ? 'UEFI' : 'Legacy';
+      }
+      this.serial.line(`Applying ${Object.keys(staged).length} pending BIOS setting(s)...`);
+    }
     this.serial.line(`${system.manufacturer} ${system.productName}`);
     this.serial.line(`BIOS ${system.biosVendor} ${system.biosVersion} (${system.biosDate})`);
     this.serial.line(`${cpu.sockets} x ${cpu.modelName}`);
@@ -515,13 +556,37 @@ export class Machine {
       this.halt('No bootable device -- insert boot disk and press any key');
       return;
     }
+    const layout = readDiskLayout(disk.data, disk.spec.logicalSectorSize);
+    const esp = layout.partitions.find((p) => p.type === ESP_GPT_TYPE || p.type === '0xef');
+    if (this.mode === 'UEFI' && layout.table === 'gpt' && !esp) {
+      // UEFI firmware boots a loader from an EFI system partition; a GPT without one is inert.
+      this.serial.line(`Boot from ${disk.spec.name} failed: no EFI system partition`);
+      this.halt('No bootable device -- insert boot disk and press any key');
+      return;
+    }
+    const root = layout.partitions.find((p) => p.fs && LINUX_FILE_SYSTEMS.has(p.fs.type));
     const gen = this.generation;
     this.setPhase('booting');
     this.serial.line(`Booting from Hard Disk ${disk.spec.name} (${disk.spec.model})...`);
+    if (!root) {
+      this.serial.line('GRUB loading.');
+      this.serial.line('error: unknown filesystem.');
+      this.serial.line('Entering rescue mode...');
+      this.serial.write('grub rescue> ');
+      this.enterRunning('halted');
+      return;
+    }
+    const device = partitionName(disk.spec.name, root.number);
     this.timers.set('diskboot', this.spec.timings.diskBootMs, () => {
       if (gen !== this.generation) return;
       this.serial.line(
-        `[${this.kernelTime()}] Linux version 6.1.0 (installed image on /dev/${disk.spec.name})`,
+        `[${this.kernelTime()}] Linux version 6.1.0 (root=UUID=${root.fs?.uuid ?? '?'} on /dev/${device})`,
+      );
+      this.serial.line(
+        `[${this.kernelTime()}] EXT4-fs (${device}): mounted filesystem ${root.fs?.label ? `"${root.fs.label}" ` : ''}with ordered data mode.`.replace(
+          'EXT4-fs',
+          root.fs?.type === 'xfs' ? 'XFS' : 'EXT4-fs',
+        ),
       );
       this.serial.line('');
       this.serial.line(`${this.spec.name} login: `);
@@ -649,6 +714,8 @@ export class Machine {
 }
 
 const GPT_SIGNATURE = Buffer.from('EFI PART', 'ascii');
+const ESP_GPT_TYPE = 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b';
+const LINUX_FILE_SYSTEMS = new Set(['ext4', 'ext3', 'ext2', 'xfs']);
 
 /** UEFI boots a disk with a GPT header (or an MBR, via its protective entry); BIOS needs an MBR. */
 function hasBootSignature(disk: MachineDisk, mode: BootMode): boolean {

@@ -15,6 +15,7 @@ import {
   TASK_SERVICE,
   UPDATE_SERVICE,
 } from './paths';
+import { registerBiosRoutes } from './routes/bios';
 import { registerChassisRoutes } from './routes/chassis';
 import { registerManagerRoutes } from './routes/managers';
 import { registerSessionRoutes } from './routes/sessions';
@@ -120,6 +121,7 @@ export function createRedfishApp(options: RedfishAppOptions): FastifyInstance {
   );
 
   registerSystemRoutes(app, ctx);
+  registerBiosRoutes(app, ctx);
   registerManagerRoutes(app, ctx);
   registerChassisRoutes(app, ctx);
   registerSessionRoutes(app, ctx);

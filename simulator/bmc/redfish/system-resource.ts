@@ -63,6 +63,7 @@ export function systemResource(machine: Machine): Record<string, unknown> {
     SimpleStorage: odataId(`${path}/SimpleStorage`),
     Storage: odataId(`${path}/Storage`),
     SecureBoot: odataId(`${path}/SecureBoot`),
+    Bios: odataId(`${path}/Bios`),
     VirtualMedia: odataId(virtualMediaPath(machine)),
     Links: {
       Chassis: [odataId(chassisPath(machine))],

@@ -60,6 +60,8 @@ describe('a real Redfish client (python3-sushy) against the fleet BMC', () => {
       after_on: 'On',
       media: { image: 'http://192.0.2.1/ipa.iso', inserted: true },
       media_after_eject: false,
+      bios_mode: 'Uefi',
+      bios_pending: { ProcVirtualization: 'Disabled' },
       after_off: 'Off',
       session: true,
     });

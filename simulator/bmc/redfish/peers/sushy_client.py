@@ -39,6 +39,11 @@ def main():
     cd.eject_media()
     cd.refresh()
     out['media_after_eject'] = cd.inserted
+    bios = system.bios
+    out['bios_mode'] = bios.attributes['BootMode']
+    bios.set_attributes({'ProcVirtualization': 'Disabled'})
+    bios.refresh()
+    out['bios_pending'] = dict(bios.pending_attributes)
     system.reset_system(sushy.RESET_FORCE_OFF)
     system.refresh()
     out['after_off'] = system.power_state.value

@@ -398,3 +398,66 @@ describe('Redfish TaskService', () => {
     expect(ambiguous.statusCode).toBe(400);
   });
 });
+
+describe('Redfish BIOS settings', () => {
+  it('stages attributes on the settings object and applies them on the next reset', async () => {
+    const { app, clock, vm } = setup();
+    cleanup.push(
+      () => app.close(),
+      () => vm.powerOff(),
+    );
+    const get = async (url: string) =>
+      (await app.inject({ method: 'GET', url, headers: { authorization: AUTH } })).json<
+        Record<string, unknown>
+      >();
+    const bios = await get('/redfish/v1/Systems/vm-1/Bios');
+    expect(bios).toMatchObject({ Attributes: { BootMode: 'Uefi', ProcVirtualization: 'Enabled' } });
+    const settingsUrl = (bios['@Redfish.Settings'] as { SettingsObject: { '@odata.id': string } })
+      .SettingsObject['@odata.id'];
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: settingsUrl,
+      headers: { authorization: AUTH },
+      payload: { Attributes: { ProcVirtualization: 'Disabled', BootMode: 'Bios' } },
+    });
+    expect(patch.statusCode).toBe(202);
+    expect(await get(settingsUrl)).toMatchObject({
+      Attributes: { ProcVirtualization: 'Disabled', BootMode: 'Bios' },
+    });
+    expect(await get('/redfish/v1/Systems/vm-1/Bios')).toMatchObject({
+      Attributes: { ProcVirtualization: 'Enabled' },
+    });
+    vm.powerOn();
+    await clock.advance(1);
+    expect(await get('/redfish/v1/Systems/vm-1/Bios')).toMatchObject({
+      Attributes: { ProcVirtualization: 'Disabled', BootMode: 'Bios' },
+    });
+    expect(vm.bootMode).toBe('Legacy');
+    expect(vm.serial.tail()).toContain('Applying 2 pending BIOS setting(s)');
+    const bad = await app.inject({
+      method: 'PATCH',
+      url: settingsUrl,
+      headers: { authorization: AUTH },
+      payload: { Attributes: { ProcVirtualization: 'Maybe' } },
+    });
+    expect(bad.statusCode).toBe(400);
+    const readOnly = await app.inject({
+      method: 'PATCH',
+      url: settingsUrl,
+      headers: { authorization: AUTH },
+      payload: { Attributes: { SystemServiceTag: 'X' } },
+    });
+    expect(readOnly.statusCode).toBe(400);
+    const reset = await app.inject({
+      method: 'POST',
+      url: '/redfish/v1/Systems/vm-1/Bios/Actions/Bios.ResetBios',
+      headers: { authorization: AUTH },
+      payload: {},
+    });
+    expect(reset.statusCode).toBe(204);
+    await vm.reset();
+    expect(await get('/redfish/v1/Systems/vm-1/Bios')).toMatchObject({
+      Attributes: { ProcVirtualization: 'Enabled', BootMode: 'Uefi' },
+    });
+  });
+});

@@ -14,6 +14,7 @@ import { openDatabase, type OpenDatabase } from './db/database';
 import { NodeStore } from './db/node-store';
 import { ChangeBus, type NodeChange } from './nodes/change-bus';
 import { NodeLocks } from './nodes/node-locks';
+import { WorkerPool } from './nodes/worker-pool';
 import { NodeService, type CreateNodeInput } from './nodes/node-service';
 import type { NodeView } from './nodes/node-view';
 import { RamdiskService } from './nodes/ramdisk-service';
@@ -56,6 +57,11 @@ export interface ConductorOptions {
    * cleaning; 0 disables a step (e.g. `{ 'deploy.erase_devices': 0 }`, as labs often do).
    */
   cleanStepPriorityOverride?: Readonly<Record<string, number>>;
+  /**
+   * `[conductor] workers_pool_size` (default 300, 5 % reserved for API requests): how many
+   * operations and heartbeats run at once; beyond it the API answers 503, as Ironic does.
+   */
+  workersPoolSize?: number;
   /** Callback timeouts and how often they are checked (Ironic defaults: 1800 s, every 60 s). */
   provisionTimeouts?: TimeoutOptions;
 }
@@ -118,9 +124,11 @@ export class Conductor {
         reservation: (uuid) => (this.locks.isLocked(uuid) ? hostname() : null),
       }),
     });
+    const pool = new WorkerPool({ size: o.workersPoolSize });
     const ramdisk = new RamdiskService(
       nodes,
       {
+        pool,
         fastTrack: o.fastTrack ?? true,
         autoDiscovery: o.autoDiscovery ?? false,
         heartbeatTimeoutS: o.heartbeatTimeoutS ?? DEFAULT_HEARTBEAT_TIMEOUT_S,
@@ -134,7 +142,7 @@ export class Conductor {
       ['fake-hardware', fake],
       ['manual-management', fake],
     ]);
-    const power = new PowerService(nodes, drivers, this.logger);
+    const power = new PowerService(nodes, drivers, this.logger, pool);
     const powerSync = new PowerSync(nodes, power, this.clock, this.logger, {
       intervalMs: o.powerSyncIntervalMs ?? 120_000,
       force: o.forcePowerStateDuringSync ?? true,
@@ -173,6 +181,7 @@ export class Conductor {
       deploying,
       boot,
       logger: this.logger,
+      pool,
     });
     ramdisk.continuation = async (row) => {
       if (row.provisionState === 'clean wait') await cleaning.onHeartbeat(row);

@@ -2,6 +2,7 @@ import type { Logger } from '../../lib';
 import type { NodeRow } from '../db/schema';
 import { ConductorError, invalidParameter, nodeLocked } from '../nodes/errors';
 import type { NodeService } from '../nodes/node-service';
+import type { WorkerPool } from '../nodes/worker-pool';
 import type { ObservedPower, PowerDriver, PowerTarget } from './power-driver';
 
 export const POWER_TARGETS: readonly PowerTarget[] = ['power on', 'power off', 'rebooting'];
@@ -19,6 +20,8 @@ export class PowerService {
     private readonly nodes: NodeService,
     private readonly drivers: ReadonlyMap<string, PowerDriver>,
     private readonly logger: Logger,
+    /** API-requested power changes run on a worker (the reserve allowed); none free → 503. */
+    private readonly pool?: WorkerPool,
   ) {}
 
   driverFor(node: NodeRow): PowerDriver {
@@ -52,8 +55,19 @@ export class PowerService {
     const node = this.nodes.get(ident);
     const driver = this.driverFor(node);
     driver.validate(node);
-    const release = this.nodes.locks.tryAcquire(node.uuid, 'power');
-    if (!release) throw nodeLocked(node.uuid, this.nodes.locks.holder(node.uuid) ?? 'conductor');
+    const lock = this.nodes.locks.tryAcquire(node.uuid, 'power');
+    if (!lock) throw nodeLocked(node.uuid, this.nodes.locks.holder(node.uuid) ?? 'conductor');
+    let worker: () => void;
+    try {
+      worker = this.pool?.acquire(true) ?? (() => undefined);
+    } catch (err) {
+      lock();
+      throw err;
+    }
+    const release = () => {
+      lock();
+      worker();
+    };
     let accepted: NodeRow;
     try {
       accepted = this.nodes.update(

@@ -19,6 +19,7 @@ export const ErrorCode = {
   MACAlreadyExists: 409,
   NotAcceptable: 406,
   PowerStateFailure: 500,
+  NoFreeConductorWorker: 503,
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
 

@@ -14,11 +14,14 @@ import { maskSecrets } from './mask';
 import type { NodeService } from './node-service';
 import { isUuid } from './node-service';
 import { resourceLinks } from './node-view';
+import type { WorkerPool } from './worker-pool';
 
 export interface RamdiskOptions {
   fastTrack: boolean;
   autoDiscovery: boolean;
   heartbeatTimeoutS: number;
+  /** Heartbeat processing takes a worker outside the reserve; none free → 503. */
+  pool?: WorkerPool;
 }
 
 export interface LookupResult {
@@ -189,7 +192,10 @@ export class RamdiskService {
     this.tokenRefused.delete(node.uuid);
     if (!hb.agent_version) throw invalidParameter('Agent did not transmit a version');
 
+    // Ironic spawns a worker for every heartbeat, never from the reserve: none free → 503.
+    const worker = this.options.pool?.acquire(false) ?? (() => undefined);
     if (!heartbeatAllowed(node, this.options.fastTrack)) {
+      worker();
       this.logger.warn(
         { node: node.uuid, state: node.provisionState },
         'heartbeat in a state that does not accept heartbeats; ignored',
@@ -197,11 +203,16 @@ export class RamdiskService {
       return { recorded: false, node };
     }
     // Like Ironic's exclusive-lock upgrade without retry: a busy node skips this heartbeat.
-    const release = this.nodes.locks.tryAcquire(node.uuid, 'heartbeat');
-    if (!release) {
+    const lock = this.nodes.locks.tryAcquire(node.uuid, 'heartbeat');
+    if (!lock) {
+      worker();
       this.logger.debug({ node: node.uuid }, 'node busy; heartbeat skipped');
       return { recorded: false, node };
     }
+    const release = () => {
+      lock();
+      worker();
+    };
     let row: NodeRow;
     try {
       const first = dii.agent_url !== hb.callback_url || dii.agent_version !== hb.agent_version;

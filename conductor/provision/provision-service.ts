@@ -5,6 +5,7 @@ import type { PowerService } from '../bmc/power-service';
 import type { NodeRow } from '../db/schema';
 import { ConductorError, invalidParameter, nodeLocked } from '../nodes/errors';
 import type { NodeService } from '../nodes/node-service';
+import type { WorkerPool } from '../nodes/worker-pool';
 import { API_VERBS, nextState, verbToEvent, type ApiVerb } from '../states/state-machine';
 import type { Cleaning } from './cleaning';
 import { manualStepSchema, type ManualStep } from './clean-steps';
@@ -52,6 +53,8 @@ export interface ProvisionServiceOptions {
   deploying: Deploying;
   boot: RamdiskBoot;
   logger: Logger;
+  /** Each accepted verb runs on a worker (the reserve allowed); none free → 503. */
+  pool?: WorkerPool;
 }
 
 /** What a deploy/rebuild request carries besides the target. */
@@ -128,8 +131,19 @@ export class ProvisionService {
       const problem = deployValidationError(node);
       if (problem) throw invalidParameter(problem);
     }
-    const release = this.nodes.locks.tryAcquire(node.uuid, `provision:${verb}`);
-    if (!release) throw nodeLocked(node.uuid, this.nodes.locks.holder(node.uuid) ?? 'conductor');
+    const lock = this.nodes.locks.tryAcquire(node.uuid, `provision:${verb}`);
+    if (!lock) throw nodeLocked(node.uuid, this.nodes.locks.holder(node.uuid) ?? 'conductor');
+    let worker: () => void;
+    try {
+      worker = this.o.pool?.acquire(true) ?? (() => undefined);
+    } catch (err) {
+      lock();
+      throw err;
+    }
+    const release = () => {
+      lock();
+      worker();
+    };
     let work: Promise<void>;
     try {
       work = this.begin(node, verb, steps, body.disable_ramdisk === true, deploy);

@@ -14,6 +14,7 @@ import { openDatabase, type OpenDatabase } from '../db/database';
 import { NodeStore } from '../db/node-store';
 import { ChangeBus, type NodeChange } from '../nodes/change-bus';
 import { NodeLocks } from '../nodes/node-locks';
+import { WorkerPool } from '../nodes/worker-pool';
 import { NodeService } from '../nodes/node-service';
 import { RamdiskService, type RamdiskOptions } from '../nodes/ramdisk-service';
 import { Agent } from 'undici';
@@ -44,6 +45,7 @@ export interface Harness {
   dispatchers: RedfishDispatchers;
   cleaning: Cleaning;
   deploying: Deploying;
+  pool: WorkerPool;
   provision: ProvisionService;
   api: FastifyInstance;
   /** Waits for all background work (heartbeat processing, power, provisioning). */
@@ -54,7 +56,7 @@ export interface Harness {
 
 /** The conductor's services over a temp database, with the API ready for `inject`. */
 export function createHarness(
-  opts: Partial<RamdiskOptions> & { automatedClean?: boolean } = {},
+  opts: Partial<RamdiskOptions> & { automatedClean?: boolean; workersPoolSize?: number } = {},
 ): Harness {
   const tmp = tempDir();
   const clock = new FakeClock();
@@ -72,9 +74,10 @@ export function createHarness(
     logger,
     view: () => ({ baseUrl: BASE_URL, conductorName: 'test-host', reservation: () => null }),
   });
+  const pool = new WorkerPool({ size: opts.workersPoolSize });
   const ramdisk = new RamdiskService(
     nodes,
-    { fastTrack: true, autoDiscovery: false, heartbeatTimeoutS: 300, ...opts },
+    { fastTrack: true, autoDiscovery: false, heartbeatTimeoutS: 300, pool, ...opts },
     logger,
   );
   const dispatchers = new RedfishDispatchers();
@@ -82,7 +85,7 @@ export function createHarness(
     ['redfish', new RedfishPower({ clock, dispatchers })],
     ['fake-hardware', new FakePower()],
   ]);
-  const power = new PowerService(nodes, drivers, logger);
+  const power = new PowerService(nodes, drivers, logger, pool);
   const agentDispatcher = new Agent();
   const boot = new RamdiskBoot(nodes, power, logger);
   const agentClient = new AgentClient({ dispatcher: agentDispatcher, clock });
@@ -106,7 +109,15 @@ export function createHarness(
     logger,
     fastTrack: opts.fastTrack ?? true,
   });
-  const provision = new ProvisionService({ nodes, power, cleaning, deploying, boot, logger });
+  const provision = new ProvisionService({
+    nodes,
+    power,
+    cleaning,
+    deploying,
+    boot,
+    logger,
+    pool,
+  });
   ramdisk.continuation = async (row) => {
     if (row.provisionState === 'clean wait') await cleaning.onHeartbeat(row);
     else if (row.provisionState === 'wait call-back') await deploying.onHeartbeat(row);
@@ -134,6 +145,7 @@ export function createHarness(
     dispatchers,
     cleaning,
     deploying,
+    pool,
     provision,
     api,
     changes,

@@ -124,6 +124,22 @@ describe('FakeOs programs parse with the agent parsers', () => {
     );
   });
 
+  it('kills a program that outlives its timeout, on the clock', async () => {
+    const { os, machine, clock } = osFor('storage-2u');
+    machine.powerOn();
+    await os.run('hdparm', ['--user-master', 'u', '--security-set-pass', 'NULL', '/dev/sda']);
+    let outcome: unknown;
+    const erase = os
+      .run('hdparm', ['--user-master', 'u', '--security-erase-enhanced', 'NULL', '/dev/sda'], {
+        timeoutMs: 60_000,
+      })
+      .catch((error: unknown) => (outcome = error));
+    await clock.runUntil(() => outcome !== undefined);
+    await erase;
+    expect(outcome).toMatchObject({ code: 'ETIMEDOUT' });
+    expect((await os.run('lscpu', [], { timeoutMs: 1 })).exitCode).toBe(0);
+  });
+
   it('sysfs links resolve like the kernel lays them out', async () => {
     const { os } = osFor('storage-2u');
     expect(await os.readLink('/sys/class/net/eno1/device')).toBe('../../../0000:19:00.0');

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import type { BlockDevice, CommandOutput, Host, RunOptions } from '../../agent/host';
 import { HostError } from '../../agent/host';
-import type { Clock } from '../../lib';
+import type { Clock, TimerHandle } from '../../lib';
 import type { Machine } from '../machine';
 import { SimulatedBlockDevice } from './block-device';
 import { dmidecode } from './dmi';
@@ -96,10 +96,28 @@ export class FakeOs implements Host {
       throw new HostError('ENOENT', `${command}: command not found`, command);
     }
     await Promise.resolve();
-    return handler(
-      { machine: this.machine, vfs: this.vfs, clock: this.clock, disks: this.disks, options },
-      args,
+    const result = Promise.resolve(
+      handler(
+        { machine: this.machine, vfs: this.vfs, clock: this.clock, disks: this.disks, options },
+        args,
+      ),
     );
+    const timeoutMs = options?.timeoutMs;
+    if (timeoutMs === undefined || timeoutMs <= 0) return result;
+    // A program that outlives its timeout is killed, as the Linux host does it.
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimeout(
+        () =>
+          reject(new HostError('ETIMEDOUT', `${command} timed out after ${timeoutMs} ms`, command)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([result, timeout]);
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
   }
 
   async readFile(path: string): Promise<string> {

@@ -36,6 +36,11 @@ describe('ironic.conf for the interop harness', () => {
     });
     expect(sections.deploy).not.toHaveProperty('erase_devices_metadata_priority');
     expect(sections.dhcp).toEqual({ dhcp_provider: 'none' });
+    // Nothing is written outside the temporary directory.
+    expect(sections.agent).toMatchObject({
+      certificates_path: '/tmp/real-ironic-x/state/certificates',
+      deploy_logs_local_path: '/tmp/real-ironic-x/deploy-logs',
+    });
     expect(sections.conductor).toMatchObject({
       automated_clean: false,
       file_url_allowed_paths: '/tmp/real-ironic-x',

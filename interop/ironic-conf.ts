@@ -72,6 +72,7 @@ export function ironicConfSections(options: IronicConfOptions): ConfSections {
     http_url: options.httpUrl,
     http_root: layout.httpRoot,
     fast_track: false,
+    iso_master_path: join(layout.stateDir, 'master_iso_images'),
     // The simulator's machines report their boot mode; Ironic 21.4 defaults to UEFI anyway.
     default_boot_mode: 'uefi',
   };
@@ -128,6 +129,10 @@ export function ironicConfSections(options: IronicConfOptions): ConfSections {
     },
     deploy,
     agent: {
+      // Where Ironic stores each agent's auto-TLS certificate (default /var/lib/ironic/...).
+      certificates_path: join(layout.stateDir, 'certificates'),
+      // Ramdisk logs Ironic fetches from the agent when a step fails (log.collect_system_logs).
+      deploy_logs_local_path: join(layout.dir, 'deploy-logs'),
       // Ironic asks the agent to power off at the end of a deploy; poll the result briskly.
       post_deploy_get_power_state_retry_interval: 1,
       post_deploy_get_power_state_retries: 30,

@@ -18,6 +18,18 @@ const BULK_ACTIONS = ['power on', 'power off', 'manage', 'provide', 'inspect', '
 /** BMCs are slow and small; a handful of requests at a time keeps them answering. */
 const BULK_CONCURRENCY = 8;
 
+/** The conductor pages history oldest first; walk it and keep the tail. */
+function latestEvents(conductor: LabContext['conductor'], uuid: string, limit: number) {
+  const page = 1000;
+  let tail: ReturnType<typeof conductor.eventsFor> = [];
+  for (let afterId = 0; ;) {
+    const batch = conductor.eventsFor(uuid, { afterId, limit: page });
+    tail = [...tail, ...batch].slice(-limit);
+    if (batch.length < page) return tail;
+    afterId = batch[batch.length - 1]!.id;
+  }
+}
+
 function nodeOr404(lab: LabContext, ident: string) {
   const node = lab.conductor.getNode(ident);
   if (!node) throw new TRPCError({ code: 'NOT_FOUND', message: `No machine ${ident}` });
@@ -46,7 +58,10 @@ export const machinesRouter = {
       return { inventory: ctx.lab.conductor.getInventory(node.uuid) };
     }),
 
-  /** The node's recorded history, oldest first, from after `afterId`. */
+  /**
+   * The node's recorded history, oldest first: the latest `limit` events, or with `afterId` the
+   * ones after it (for a client that already has the earlier ones).
+   */
   events: publicProcedure
     .input(
       identInput.extend({
@@ -57,7 +72,8 @@ export const machinesRouter = {
     .query(({ ctx, input }) => {
       const node = nodeOr404(ctx.lab, input.ident);
       const { afterId, limit } = input;
-      return ctx.lab.conductor.eventsFor(node.uuid, { afterId, limit });
+      if (afterId !== undefined) return ctx.lab.conductor.eventsFor(node.uuid, { afterId, limit });
+      return latestEvents(ctx.lab.conductor, node.uuid, limit);
     }),
 
   /** The simulated machine's serial console: recent output, then output as it is written. */

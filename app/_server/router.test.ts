@@ -186,6 +186,8 @@ describe('machine detail', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     const later = await caller().machines.events({ ident: 'demo-01', afterId: ids[0] });
     expect(later.map((e) => e.id)).toEqual(ids.slice(1));
+    const latest = await caller().machines.events({ ident: 'demo-01', limit: 2 });
+    expect(latest.map((e) => e.id)).toEqual(ids.slice(-2));
   });
 
   it('streams the serial console: recent output first, then new lines', async () => {

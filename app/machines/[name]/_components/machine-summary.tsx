@@ -6,6 +6,7 @@ import { formatDiskBytes, formatInstant, formatMemoryMiB } from '../../../_compo
 import { HeartbeatAge } from '../../../_components/heartbeat-age';
 import { machineHref } from '../../../_components/machine-cells';
 import { StepDetail } from '../../../_components/step-progress';
+import { StepsTimeline } from './steps-timeline';
 import { useMachine } from './use-machine';
 
 const mono = 'font-mono text-xs';
@@ -86,6 +87,7 @@ export function MachineSummary({ name }: { name: string }) {
           <Fact label="Power">{row.powerState ?? 'unknown'}</Fact>
         </Facts>
       </Card>
+      <StepsTimeline row={row} />
       {row.simulated && (
         <Card title="Simulator">
           <Facts>

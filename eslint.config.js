@@ -48,7 +48,14 @@ export default tseslint.config(
     // The agent reaches the machine only through its Host port (DESIGN.md); only the Linux host
     // implementation may touch processes and the file system directly.
     files: ['agent/**/*.ts'],
-    ignores: ['agent/host/linux/**', 'agent/cli/**', '**/*.test.ts', 'agent/**/testing/**'],
+    // Benchmarks run baselines (GNU shred, curl | dd) beside the agent, so they may spawn.
+    ignores: [
+      'agent/host/linux/**',
+      'agent/cli/**',
+      'agent/bench/**',
+      '**/*.test.ts',
+      'agent/**/testing/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { request as httpRequest } from 'undici';
 import { type Clock, type Logger, createLogger, systemClock } from '../lib';
 import { CHECKSUM_SUFFIXES, Catalogue, validId } from './catalogue';
-import { readPartitionTable } from './disk/partition-table';
+import { readPartitionTable } from '../lib/disk/partition-table';
 import { type Digests, MultiHasher, digestBuffer, digestFile } from './hashing';
 import { parseRange } from './range';
 import { sampleImages } from './samples';

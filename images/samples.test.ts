@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readPartitionTable } from './disk/partition-table';
-import { GPT_TYPE } from './disk/partition-table';
+import { readPartitionTable } from '../lib/disk/partition-table';
+import { GPT_TYPE } from '../lib/disk/partition-table';
 import { sampleImages } from './samples';
 
 const dir = mkdtempSync(join(tmpdir(), 'samples-'));

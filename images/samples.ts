@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { buildFat } from './disk/fat';
-import { guidFromSeed } from './disk/guid';
-import { GPT_TYPE, buildGpt } from './disk/partition-table';
+import { buildFat } from '../lib/disk/fat';
+import { guidFromSeed } from '../lib/disk/guid';
+import { GPT_TYPE, buildGpt } from '../lib/disk/partition-table';
 import { rawToQcow2 } from './disk/qcow2-writer';
 import type { DiskFormat, ImageType } from './types';
 

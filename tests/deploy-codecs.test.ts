@@ -1,47 +1,42 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import * as agentFat from '../agent/image/disk/fat';
-import * as agentGpt from '../agent/image/disk/partition-table';
-import * as imagesFat from '../images/disk/fat';
-import * as imagesGpt from '../images/disk/partition-table';
+import { GPT_TYPE, buildFat, buildGpt, readFatFile, readPartitionTable } from '../lib/disk';
 
-// images/ may not import agent/ (DESIGN.md arrows), so the disk codecs live in both; these
-// checks keep the copies identical, so what the image service writes is what the agent reads.
-describe('disk codecs shared by images/ and agent/image/', () => {
-  it.each(['guid', 'partition-table', 'fat'])('%s.ts is the same source in both parts', (name) => {
-    const agent = readFileSync(new URL(`../agent/image/disk/${name}.ts`, import.meta.url), 'utf8');
-    const images = readFileSync(new URL(`../images/disk/${name}.ts`, import.meta.url), 'utf8');
-    const body = images.split('\n').slice(2).join('\n');
-    expect(body).toBe(agent);
-  });
-
-  it('both write the same GPT and FAT bytes', () => {
-    const disk = {
-      sectorSize: 512,
-      totalSectors: 65536,
+// The image service writes sample images with these codecs and the agent and simulator read
+// them back with the same ones; this round trip keeps writer and reader honest with each other.
+describe('disk codecs (lib/disk)', () => {
+  it('reads back the GPT and FAT it writes', async () => {
+    const sectorSize = 512;
+    const totalSectors = 65536;
+    const disk = new Uint8Array(sectorSize * totalSectors);
+    const gpt = buildGpt({
+      sectorSize,
+      totalSectors,
       diskGuid: '01234567-89ab-4cde-8f01-23456789abcd',
       partitions: [
         {
-          type: agentGpt.GPT_TYPE.efiSystem,
+          type: GPT_TYPE.efiSystem,
           guid: '11111111-2222-4333-8444-555555555555',
           firstLba: 2048,
-          lastLba: 4095,
+          lastLba: 65000,
         },
       ],
-    };
-    const a = agentGpt.buildGpt(disk);
-    const b = imagesGpt.buildGpt(disk);
-    expect(Buffer.from(a.primary.data).equals(Buffer.from(b.primary.data))).toBe(true);
-    expect(Buffer.from(a.backup.data).equals(Buffer.from(b.backup.data))).toBe(true);
-    const fat = {
-      sizeBytes: 40 * 1024 * 1024,
+    });
+    for (const w of [gpt.primary, gpt.backup]) disk.set(w.data, w.offset);
+    const fat = buildFat({
+      sizeBytes: (65000 - 2048 + 1) * sectorSize,
       label: 'X',
       volumeId: 7,
       files: [{ path: 'a/b.txt', data: Buffer.from('hi') }],
-    };
-    const fa = agentFat.buildFat(fat).writes;
-    const fb = imagesFat.buildFat(fat).writes;
-    expect(fa.map((w) => w.offset)).toEqual(fb.map((w) => w.offset));
-    fa.forEach((w, i) => expect(Buffer.from(w.data).equals(Buffer.from(fb[i]!.data))).toBe(true));
+    });
+    for (const w of fat.writes) disk.set(w.data, 2048 * sectorSize + w.offset);
+
+    const read = (offset: number, length: number) =>
+      Promise.resolve(disk.subarray(offset, offset + length));
+    const table = await readPartitionTable(read, sectorSize, disk.length);
+    expect(table?.kind).toBe('gpt');
+    expect(table?.partitions[0]?.uuid).toBe('11111111-2222-4333-8444-555555555555');
+    expect(table?.partitions[0]?.start).toBe(2048 * sectorSize);
+    const file = await readFatFile(read, 2048 * sectorSize, 'a/b.txt');
+    expect(Buffer.from(file ?? []).toString()).toBe('hi');
   });
 });

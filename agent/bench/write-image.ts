@@ -9,8 +9,8 @@ import { request } from 'undici';
 import { createLogger } from '../../lib';
 import { defaultAgentConfig } from '../config';
 import { LinuxHost } from '../host/linux';
-import { randomGuid } from '../image/disk/guid';
-import { GPT_TYPE, buildGpt } from '../image/disk/partition-table';
+import { randomGuid } from '../../lib/disk/guid';
+import { GPT_TYPE, buildGpt } from '../../lib/disk/partition-table';
 import { writeImage } from '../image/write-image';
 
 const MiB = 1024 * 1024;

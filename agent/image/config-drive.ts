@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { type FatFile, buildFat } from './disk/fat';
-import type { DiskWrite } from './disk/partition-table';
+import { type FatFile, buildFat } from '../../lib/disk/fat';
+import type { DiskWrite } from '../../lib/disk/partition-table';
 import { ConfigDriveError } from './errors';
 import { isUrl } from './image-info';
 

@@ -1,5 +1,5 @@
 import type { BlockDevice } from '../host';
-import { randomGuid } from './disk/guid';
+import { randomGuid } from '../../lib/disk/guid';
 import {
   GPT_TYPE,
   MBR_TYPE,
@@ -8,7 +8,7 @@ import {
   buildGpt,
   partitionPath,
   readPartitionTable,
-} from './disk/partition-table';
+} from '../../lib/disk/partition-table';
 import { probeFilesystem } from './disk/probe';
 import { ConfigDriveError } from './errors';
 

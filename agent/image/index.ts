@@ -2,7 +2,7 @@
 // `write_image` run, and the disk readers the simulator uses to boot what was written.
 export { type ExpectedChecksum, parseChecksumFile, resolveChecksum } from './checksum';
 export { type ConfigDriveImage, MAX_CONFIG_DRIVE_BYTES, configDriveImage } from './config-drive';
-export { type FatFile, type FatOptions, buildFat, readFatFile } from './disk/fat';
+export { type FatFile, type FatOptions, buildFat, readFatFile } from '../../lib/disk/fat';
 export {
   type DiskWrite,
   GPT_TYPE,
@@ -12,7 +12,7 @@ export {
   buildGpt,
   partitionPath,
   readPartitionTable,
-} from './disk/partition-table';
+} from '../../lib/disk/partition-table';
 export { type FilesystemInfo, probeFilesystem } from './disk/probe';
 export {
   ConfigDriveError,

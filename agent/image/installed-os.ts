@@ -1,5 +1,5 @@
-import { readFatFile } from './disk/fat';
-import { type ReadAt, readPartitionTable } from './disk/partition-table';
+import { readFatFile } from '../../lib/disk/fat';
+import { type ReadAt, readPartitionTable } from '../../lib/disk/partition-table';
 import { probeFilesystem } from './disk/probe';
 
 export interface InstalledOs {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { guidFromSeed, randomGuid } from './disk/guid';
+import { guidFromSeed, randomGuid } from '../../lib/disk/guid';
 import {
   type DiskWrite,
   GPT_TYPE,
@@ -10,7 +10,7 @@ import {
   buildMbr,
   gptUsableRange,
   partitionPath,
-} from './disk/partition-table';
+} from '../../lib/disk/partition-table';
 import { InvalidImageError } from './errors';
 
 const MiB = 1024 * 1024;

@@ -9,7 +9,7 @@ import { createClientDispatcher } from '../tls';
 import { type ExpectedChecksum, resolveChecksum } from './checksum';
 import { configDriveImage } from './config-drive';
 import { DeviceWriter } from './device-writer';
-import { buildFat } from './disk/fat';
+import { buildFat } from '../../lib/disk/fat';
 import {
   blockUuid,
   findEsp,

@@ -1,5 +1,5 @@
-import { fatUuid } from './fat';
-import type { ReadAt } from './partition-table';
+import { fatUuid } from '../../../lib/disk/fat';
+import type { ReadAt } from '../../../lib/disk/partition-table';
 
 export interface FilesystemInfo {
   type: 'vfat' | 'ext2' | 'ext3' | 'ext4' | 'iso9660' | 'swap' | 'xfs';

@@ -1,5 +1,5 @@
-import { buildFat } from '../disk/fat';
-import { GPT_TYPE, buildGpt } from '../disk/partition-table';
+import { buildFat } from '../../../lib/disk/fat';
+import { GPT_TYPE, buildGpt } from '../../../lib/disk/partition-table';
 
 const MiB = 1024 * 1024;
 

@@ -1,0 +1,5 @@
+// Pure byte codecs for disk layouts (GPT, FAT, GUIDs): what the image service writes into sample
+// images and what the agent and the simulator read back, from one source.
+export * from './guid';
+export * from './partition-table';
+export * from './fat';

@@ -18,9 +18,36 @@ export interface NodeFilter {
   driver?: string;
 }
 
-/** Synchronous persistence of nodes, ports, inventories and events; no policy lives here. */
+type Prepared<T> = { get(values: Record<string, unknown>): T | undefined };
+
+/**
+ * Synchronous persistence of nodes, ports, inventories and events; no policy lives here. The
+ * hot paths (every heartbeat reads and writes its node) use prepared statements: building the
+ * SQL and preparing it again per call was most of a heartbeat's cost.
+ */
 export class NodeStore {
-  constructor(private readonly db: ConductorDb) {}
+  private readonly nodeByUuid: Prepared<NodeRow>;
+  private readonly insertEvent: Prepared<NodeEventRow>;
+  /** One prepared UPDATE per set of columns written (a few dozen shapes in practice). */
+  private readonly updates = new Map<string, Prepared<NodeRow>>();
+
+  constructor(private readonly db: ConductorDb) {
+    this.nodeByUuid = db
+      .select()
+      .from(nodes)
+      .where(eq(nodes.uuid, sql.placeholder('uuid')))
+      .prepare();
+    this.insertEvent = db
+      .insert(nodeEvents)
+      .values({
+        nodeUuid: sql.placeholder('nodeUuid'),
+        at: sql.placeholder('at'),
+        type: sql.placeholder('type'),
+        data: sql.placeholder('data'),
+      } as unknown as typeof nodeEvents.$inferInsert)
+      .returning()
+      .prepare();
+  }
 
   /** Runs `fn` in one SQLite transaction (better-sqlite3 transactions are synchronous). */
   transaction<T>(fn: () => T): T {
@@ -28,7 +55,7 @@ export class NodeStore {
   }
 
   getNode(uuid: string): NodeRow | undefined {
-    return this.db.select().from(nodes).where(eq(nodes.uuid, uuid)).get();
+    return this.nodeByUuid.get({ uuid });
   }
 
   getNodeByName(name: string): NodeRow | undefined {
@@ -55,7 +82,22 @@ export class NodeStore {
   }
 
   updateNode(uuid: string, patch: Partial<NodeRow>): NodeRow {
-    const row = this.db.update(nodes).set(patch).where(eq(nodes.uuid, uuid)).returning().get();
+    const values: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined && k !== 'uuid') values[k] = v;
+    const columns = Object.keys(values).sort();
+    const shape = columns.join(',');
+    let stmt = this.updates.get(shape);
+    if (!stmt) {
+      const set = Object.fromEntries(columns.map((c) => [c, sql.placeholder(c)]));
+      stmt = this.db
+        .update(nodes)
+        .set(set as Partial<NodeRow>)
+        .where(eq(nodes.uuid, sql.placeholder('__uuid')))
+        .returning()
+        .prepare();
+      this.updates.set(shape, stmt);
+    }
+    const row = stmt.get({ ...values, __uuid: uuid });
     if (!row) throw new Error(`node ${uuid} vanished during update`);
     return row;
   }
@@ -106,7 +148,9 @@ export class NodeStore {
   }
 
   appendEvent(row: Omit<NodeEventRow, 'id'>): NodeEventRow {
-    return this.db.insert(nodeEvents).values(row).returning().get();
+    const inserted = this.insertEvent.get({ ...row });
+    if (!inserted) throw new Error('event insert returned nothing');
+    return inserted;
   }
 
   listEvents(nodeUuid: string, afterId = 0, limit = 1000): NodeEventRow[] {

@@ -198,13 +198,14 @@ export class NodeService {
   /** Persists a change and its event atomically, then notifies listeners. */
   update(uuid: string, reason: string, patch: Partial<NodeRow>, event?: NodeEventInput): NodeRow {
     const at = this.now();
-    const row = this.store.transaction(() => {
-      const updated = this.store.updateNode(uuid, { ...patch, updatedAt: at });
-      if (event) {
-        this.store.appendEvent({ nodeUuid: uuid, at, type: event.type, data: event.data ?? {} });
-      }
-      return updated;
-    });
+    // One statement is atomic by itself; a transaction only when the event goes with it.
+    const row = event
+      ? this.store.transaction(() => {
+          const updated = this.store.updateNode(uuid, { ...patch, updatedAt: at });
+          this.store.appendEvent({ nodeUuid: uuid, at, type: event.type, data: event.data ?? {} });
+          return updated;
+        })
+      : this.store.updateNode(uuid, { ...patch, updatedAt: at });
     this.bus.emit(uuid, reason, this.view(row));
     return row;
   }

@@ -25,6 +25,9 @@ import {
 } from './commands/system';
 import type { CommandHandler } from './commands/types';
 import { KernelDisks } from './kernel-disks';
+import { MountTable } from './mounts';
+import { efibootmgr } from './commands/efibootmgr';
+import { mkdir, mount, umount } from './commands/mount';
 import type { Vfs } from './vfs';
 
 export interface FakeOsOptions extends Partial<BootContext> {
@@ -57,6 +60,10 @@ const PROGRAMS: Record<string, CommandHandler> = {
   sgdisk,
   fuser,
   partprobe,
+  mount,
+  umount,
+  mkdir,
+  efibootmgr,
 };
 
 /**
@@ -68,6 +75,7 @@ export class FakeOs implements Host {
   readonly clock: Clock;
   readonly vfs: Vfs;
   readonly disks: KernelDisks;
+  readonly mounts: MountTable;
   private readonly machine: Machine;
   private readonly programs: Record<string, CommandHandler>;
 
@@ -81,6 +89,11 @@ export class FakeOs implements Host {
       agentConfig: options.agentConfig ?? '[DEFAULT]\n',
     });
     this.disks = new KernelDisks(options.machine, this.vfs);
+    this.mounts = new MountTable(this.vfs);
+    this.vfs.file(
+      '/proc/mounts',
+      () => `proc /proc proc rw 0 0\nsysfs /sys sysfs rw 0 0\n${this.mounts.table()}`,
+    );
   }
 
   async run(
@@ -98,7 +111,14 @@ export class FakeOs implements Host {
     await Promise.resolve();
     const result = Promise.resolve(
       handler(
-        { machine: this.machine, vfs: this.vfs, clock: this.clock, disks: this.disks, options },
+        {
+          machine: this.machine,
+          vfs: this.vfs,
+          clock: this.clock,
+          disks: this.disks,
+          mounts: this.mounts,
+          options,
+        },
         args,
       ),
     );

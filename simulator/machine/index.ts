@@ -5,6 +5,7 @@ export {
   type BootDevice,
   type BootOverride,
   type BootOverrideEnabled,
+  type EfiBootEntry,
   type MachineDisk,
   type MachineListener,
   type MachineOptions,

@@ -61,6 +61,18 @@ export interface RamdiskBoot {
 
 export type RamdiskLauncher = (boot: RamdiskBoot) => Promise<OsHandle>;
 
+/** A UEFI boot entry (Boot####) in the machine's NVRAM. */
+export interface EfiBootEntry {
+  number: number;
+  label: string;
+  /** UEFI device path as efibootmgr -v prints it. */
+  devicePath: string;
+  /** PARTUUID of the partition holding the loader, for disk entries. */
+  partUuid: string | null;
+  loader: string | null;
+  active: boolean;
+}
+
 export interface MachineDisk {
   spec: DiskSpec;
   data: SparseDisk;
@@ -108,6 +120,9 @@ export class Machine {
   private mode: BootMode;
   private secureBootEnabled = false;
   private bios: Record<string, BiosValue>;
+  /** UEFI NVRAM boot entries and order; they survive power cycles. */
+  readonly efiBootEntries = new Map<number, EfiBootEntry>();
+  efiBootOrder: number[] = [];
   private pendingBios: Record<string, BiosValue> | null = null;
   private readonly media = new Map<MediaDevice, VirtualMediaSlot>();
   private generation = 0;
@@ -143,6 +158,19 @@ export class Machine {
     this.override = { target: 'Pxe', enabled: 'Continuous' };
     this.mode = options.spec.defaultBootMode;
     this.bios = biosDefaults(options.spec.system.serialNumber, this.mode === 'UEFI');
+    // Firmware ships with a network boot entry per port, as servers list them in their boot menu.
+    options.spec.nics.forEach((nic, i) => {
+      const entry: EfiBootEntry = {
+        number: i,
+        label: `UEFI: PXE IPv4 ${nic.name} (${nic.mac})`,
+        devicePath: `PciRoot(0x0)/Pci(0x1c,0x${i.toString(16)})/Pci(0x0,0x0)/MAC(${nic.mac.replace(/:/g, '')},1)/IPv4(0.0.0.0,0,DHCP,0.0.0.0,0.0.0.0,0.0.0.0)`,
+        partUuid: null,
+        loader: null,
+        active: true,
+      };
+      this.efiBootEntries.set(i, entry);
+      this.efiBootOrder.push(i);
+    });
     for (const device of ['Cd', 'Usb'] as const) {
       this.media.set(device, { image: null, inserted: false, writeProtected: true });
     }
@@ -567,6 +595,20 @@ export class Machine {
     const root = layout.partitions.find((p) => p.fs && LINUX_FILE_SYSTEMS.has(p.fs.type));
     const gen = this.generation;
     this.setPhase('booting');
+    const entry =
+      this.mode === 'UEFI'
+        ? this.efiBootOrder
+            .map((n) => this.efiBootEntries.get(n))
+            .find(
+              (e) =>
+                e?.active &&
+                e.partUuid !== null &&
+                layout.partitions.some((p) => p.uuid === e.partUuid),
+            )
+        : undefined;
+    if (entry) this.serial.line(`Booting \`${entry.label}' (${entry.loader ?? '?'})`);
+    else if (this.mode === 'UEFI')
+      this.serial.line(`Booting the fallback loader \\EFI\\BOOT\\BOOTX64.EFI`);
     this.serial.line(`Booting from Hard Disk ${disk.spec.name} (${disk.spec.model})...`);
     if (!root) {
       this.serial.line('GRUB loading.');

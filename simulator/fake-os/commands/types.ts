@@ -2,6 +2,7 @@ import type { CommandOutput, RunOptions } from '../../../agent/host';
 import type { Clock } from '../../../lib';
 import type { Machine } from '../../machine';
 import type { KernelDisks } from '../kernel-disks';
+import type { MountTable } from '../mounts';
 import type { Vfs } from '../vfs';
 
 export interface CommandContext {
@@ -10,6 +11,7 @@ export interface CommandContext {
   clock: Clock;
   /** The kernel's view of block devices and their partitions. */
   disks: KernelDisks;
+  mounts: MountTable;
   options: RunOptions | undefined;
 }
 

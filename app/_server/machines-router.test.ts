@@ -1,67 +1,24 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { isTrackedEnvelope, TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, FakeClock } from '../../lib';
-import { Lab } from './lab';
+import { isTrackedEnvelope } from '@trpc/server';
 import type { LiveMessage } from './machine-feed';
-import { createCaller } from './router';
+import type { Lab } from './lab';
+import { rejection, startTestLab, type TestLab } from './testing/test-lab';
 
-// The router against the real lab (conductor + simulated fleet on loopback ports), with a fake
-// clock so boots and timers move only when the test says so.
+// The machines router against the real lab (conductor + simulated fleet), on a fake clock.
+let t: TestLab;
 let lab: Lab;
-let dataDir: string;
-const clock = new FakeClock(Date.UTC(2026, 0, 1));
-const caller = () => createCaller({ lab });
-
-/** Runs `work` while moving the lab clock, so BMC and boot timers fire without real waiting. */
-async function withTime<T>(work: Promise<T>, stepMs = 500, limitMs = 120_000): Promise<T> {
-  let done = false;
-  const guarded = work.finally(() => (done = true));
-  for (let spent = 0; !done && spent < limitMs; spent += stepMs) await clock.advance(stepMs);
-  return guarded;
-}
-
-/** Moves the lab clock in steps, letting loopback I/O run between them, until `done()` holds. */
-async function advanceUntil(done: () => boolean, stepMs = 1000, limitMs = 600_000): Promise<void> {
-  for (let spent = 0; !done(); spent += stepMs) {
-    if (spent > limitMs) throw new Error(`not reached within ${limitMs} ms of lab time`);
-    await clock.advance(stepMs);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
-async function rejection(work: Promise<unknown>): Promise<TRPCError> {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TRPCError);
-  return error as TRPCError;
-}
+const caller = () => t.caller();
+const withTime = <T>(work: Promise<T>, stepMs?: number) => t.withTime(work, stepMs);
+const clock = { now: () => t.clock.now() };
+const advanceUntil = (done: () => boolean, stepMs?: number) => t.advanceUntil(done, stepMs);
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'console-router-'));
-  lab = new Lab(
-    {
-      HOST: '127.0.0.1',
-      IRONIC_PORT: 0,
-      REDFISH_PORT: 0,
-      DATA_DIR: dataDir,
-      DEMO_MACHINES: 2,
-      SIM_SPEED: 1,
-      HEARTBEAT_TIMEOUT_S: 30,
-    },
-    { logger: createLogger({ name: 'router-test', level: 'silent' }), clock },
-  );
-  await lab.start();
-  await withTime(lab.poweringOn);
+  t = await startTestLab();
+  lab = t.lab;
 });
 
 afterAll(async () => {
-  await lab?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await t?.stop();
 });
 
 describe('machines.list', () => {
@@ -289,77 +246,6 @@ describe('machines.setProvision, accepted', () => {
   });
 });
 
-describe('fleet (the simulator panel)', () => {
-  it('offers the simulator profiles', async () => {
-    const profiles = await caller().fleet.profiles();
-    expect(profiles.map((p) => p.name).sort()).toEqual(['compute-nvme', 'small-vm', 'storage-2u']);
-    expect(profiles.every((p) => p.description.length > 0)).toBe(true);
-  });
-
-  it('adds a machine, enrols it, and both views show it', async () => {
-    const added = await caller().fleet.add({ profile: 'small-vm', powerOn: false });
-    expect(added.machine).toBe('small-vm-01');
-    expect(added.node).toEqual(expect.any(String));
-    const machines = await caller().fleet.machines();
-    const entry = machines.find((m) => m.id === 'small-vm-01');
-    expect(entry).toMatchObject({
-      profile: 'small-vm',
-      power: 'Off',
-      faults: [],
-      node: { uuid: added.node, name: 'small-vm-01', provisionState: 'manageable' },
-    });
-    expect(entry?.nics.length).toBeGreaterThan(0);
-    const page = await caller().machines.page({ q: 'profile:small-vm' });
-    expect(page.rows.map((r) => r.name)).toEqual(['small-vm-01']);
-  });
-
-  it('refuses a taken or malformed name and an unknown profile', async () => {
-    const taken = await rejection(caller().fleet.add({ profile: 'small-vm', name: 'demo-01' }));
-    expect(taken.code).toBe('CONFLICT');
-    expect(taken.message).toBe('A machine named demo-01 already exists');
-    const bad = await rejection(caller().fleet.add({ profile: 'nope', name: 'has space' }));
-    expect(bad.code).toBe('BAD_REQUEST');
-    expect(bad.message).toContain(
-      'profile: profile must be one of storage-2u, compute-nvme, small-vm',
-    );
-    expect(bad.message).toContain('name: a name is letters, digits');
-  });
-
-  it('injects and clears faults, naming what the machine lacks', async () => {
-    const faults = await caller().fleet.setFault({
-      id: 'small-vm-01',
-      fault: { kind: 'bmc-error' },
-      active: true,
-    });
-    expect(faults).toEqual([{ kind: 'bmc-error' }]);
-    const cleared = await caller().fleet.setFault({
-      id: 'small-vm-01',
-      fault: { kind: 'bmc-error' },
-      active: false,
-    });
-    expect(cleared).toEqual([]);
-    const error = await rejection(
-      caller().fleet.setFault({
-        id: 'small-vm-01',
-        fault: { kind: 'disk-failure', disk: 'sdz' },
-        active: true,
-      }),
-    );
-    expect(error.code).toBe('BAD_REQUEST');
-    expect(error.message).toMatch(/no disk "sdz"/);
-  });
-
-  it('pulls the plug behind the conductor and says which machine it cannot find', async () => {
-    const on = await withTime(caller().fleet.setBoardPower({ id: 'small-vm-01', on: true }));
-    expect(on.power).toBe('On');
-    const off = await withTime(caller().fleet.setBoardPower({ id: 'small-vm-01', on: false }));
-    expect(off.power).toBe('Off');
-    const error = await rejection(caller().fleet.setBoardPower({ id: 'ghost', on: true }));
-    expect(error.code).toBe('NOT_FOUND');
-    expect(error.message).toBe('No simulated machine ghost');
-  });
-});
-
 describe('machines.bulk', () => {
   it('refuses to act on a search it cannot fully read', async () => {
     const error = await rejection(
@@ -370,8 +256,11 @@ describe('machines.bulk', () => {
   });
 
   it('groups the machines a verb does not apply to under one cause', async () => {
+    for (const name of ['bulk-a', 'bulk-b']) {
+      lab.conductor.createNode({ name, driver: 'fake-hardware', provision_state: 'manageable' });
+    }
     const manageable = await caller().machines.page({ q: 'state:manageable' });
-    expect(manageable.total).toBeGreaterThan(1);
+    expect(manageable.total).toBeGreaterThanOrEqual(2);
     const result = await caller().machines.bulk({
       selection: { q: 'state:manageable' },
       action: 'abort',
@@ -387,16 +276,16 @@ describe('machines.bulk', () => {
   });
 
   it('powers a chosen set of machines through the conductor', async () => {
-    const node = lab.conductor.getNode('small-vm-01');
+    const node = lab.conductor.getNode('demo-01');
     expect(node).toBeDefined();
     const result = await withTime(
       caller().machines.bulk({ selection: { uuids: [node!.uuid] }, action: 'power on' }),
     );
     expect(result).toEqual({
       total: 1,
-      succeeded: [{ uuid: node!.uuid, name: 'small-vm-01' }],
+      succeeded: [{ uuid: node!.uuid, name: 'demo-01' }],
       failed: [],
     });
-    expect(lab.feed.row('small-vm-01')?.powerState).toBe('power on');
+    expect(lab.feed.row('demo-01')?.powerState).toBe('power on');
   });
 });

@@ -21,6 +21,8 @@ export interface OverwriteOptions {
   zeroize: boolean;
   /** Bytes per write; two buffers of this size are reused for the whole run. */
   chunkBytes?: number;
+  /** Flush after this many bytes (and at the end of each pass). */
+  flushEveryBytes?: number;
   signal?: AbortSignal;
   onProgress?: (progress: OverwriteProgress) => void;
   /** Fills a buffer with random bytes (tests make it deterministic). */
@@ -34,11 +36,17 @@ export interface OverwriteResult {
 }
 
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
+/**
+ * Flushing every 64 MiB keeps the page cache from filling with dirty pages whose writeback
+ * then stalls the run: on a 1 GiB file this took the overwrite from ~150 MB/s (one flush per
+ * pass) to 500–900 MB/s, past GNU shred's O_DIRECT writes (agent/bench/shred.ts).
+ */
+export const DEFAULT_FLUSH_EVERY_BYTES = 64 * 1024 * 1024;
 
 /**
  * The shred fallback written in TypeScript over `Host.openBlockDevice` (IPA runs
  * `shred --force [--zero] --iterations N`): N passes of random data, then zeros if asked, each
- * pass flushed to stable storage. Random bytes come from the kernel-seeded CSPRNG
+ * pass flushed to stable storage (and every 64 MiB within a pass). Random bytes come from the kernel-seeded CSPRNG
  * (`randomFillSync`) into one of two reused buffers while the other one is being written, so
  * generating and writing overlap. Going through the Host port means the simulator's sparse
  * disks are overwritten for real and progress is known at every chunk.
@@ -50,6 +58,7 @@ export async function overwriteBlockDevice(
 ): Promise<OverwriteResult> {
   const passes = options.iterations + (options.zeroize ? 1 : 0);
   const chunk = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const flushEvery = options.flushEveryBytes ?? DEFAULT_FLUSH_EVERY_BYTES;
   const fill = options.fill ?? ((b: Uint8Array) => void randomFillSync(b));
   const device = await host.openBlockDevice(path, 'rw');
   const size = device.size;
@@ -62,6 +71,7 @@ export async function overwriteBlockDevice(
       const random = pass <= options.iterations;
       if (!random) for (const b of buffers) b.fill(0);
       let passBytes = 0;
+      let unflushed = 0;
       const report = (newly: number) =>
         options.onProgress?.({
           pass,
@@ -78,6 +88,11 @@ export async function overwriteBlockDevice(
         await guard(promise, path, offset, pass, passes);
         passBytes += length;
         bytesWritten += length;
+        unflushed += length;
+        if (unflushed >= flushEvery) {
+          unflushed = 0;
+          await guard(device.flush(), path, offset + length, pass, passes);
+        }
         report(length);
       };
       for (let offset = 0, i = 0; offset < size; offset += chunk, i++) {

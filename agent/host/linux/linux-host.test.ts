@@ -1,4 +1,4 @@
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -78,5 +78,31 @@ describe('LinuxHost', () => {
     await expect(host.openBlockDevice(join(dir, 'nope'), 'r')).rejects.toMatchObject({
       code: 'ENOENT',
     });
+  });
+
+  it('keeps large aligned (direct) and small or unaligned (buffered) writes coherent', async () => {
+    const file = join(dir, 'direct.img');
+    const size = 20 * 1024 * 1024;
+    await writeFile(file, Buffer.alloc(size, 7));
+    const dev = await host.openBlockDevice(file, 'rw');
+    const big = new Uint8Array(9 * 1024 * 1024).map((_, i) => i % 251);
+    // Buffered bytes first, then a direct write over them: the later write must win.
+    await dev.write(4096 + 10, new Uint8Array([9, 9, 9]));
+    await dev.write(4096, big);
+    await dev.write(4096 + 20, new Uint8Array([1, 2, 3]));
+    await dev.write(12 * 1024 * 1024 + 1, big.subarray(0, 256 * 1024));
+    await dev.flush();
+    const back = await dev.read(4096, big.length);
+    const expected = big.slice();
+    expected.set([1, 2, 3], 20);
+    expect(Buffer.from(back).equals(Buffer.from(expected))).toBe(true);
+    const odd = await dev.read(12 * 1024 * 1024, 4);
+    expect([...odd]).toEqual([7, 0, 1, 2]);
+    expect([...(await dev.read(0, 2))]).toEqual([7, 7]);
+    await dev.close();
+    const onDisk = await readFile(file);
+    expect(onDisk.subarray(4096 + 30, 4096 + 40).equals(Buffer.from(big.subarray(30, 40)))).toBe(
+      true,
+    );
   });
 });

@@ -119,6 +119,9 @@ export class Machine {
   private override: BootOverride;
   private mode: BootMode;
   private secureBootEnabled = false;
+  /** Front-panel identify LED and the operator's asset tag, as the BMC keeps them. */
+  private led: 'Lit' | 'Blinking' | 'Off' = 'Off';
+  private tag = '';
   private bios: Record<string, BiosValue>;
   /** UEFI NVRAM boot entries and order; they survive power cycles. */
   readonly efiBootEntries = new Map<number, EfiBootEntry>();
@@ -368,6 +371,26 @@ export class Machine {
       this.spec.defaultBootMode === 'UEFI',
     );
     this.pendingBios = defaults;
+    this.touch();
+  }
+
+  get indicatorLed(): 'Lit' | 'Blinking' | 'Off' {
+    return this.led;
+  }
+
+  get assetTag(): string {
+    return this.tag;
+  }
+
+  setIndicatorLed(state: 'Lit' | 'Blinking' | 'Off'): void {
+    if (this.led === state) return;
+    this.led = state;
+    this.touch();
+  }
+
+  setAssetTag(tag: string): void {
+    if (this.tag === tag) return;
+    this.tag = tag;
     this.touch();
   }
 

@@ -37,7 +37,8 @@ export function systemResource(machine: Machine): Record<string, unknown> {
     BiosVersion: spec.system.biosVersion,
     HostName: spec.name,
     PowerState: powerState(machine),
-    IndicatorLED: 'Off',
+    IndicatorLED: machine.indicatorLed,
+    AssetTag: machine.assetTag,
     Status: { State: 'Enabled', Health: machine.faults.failedDisks.size > 0 ? 'Warning' : 'OK' },
     Boot: {
       BootSourceOverrideEnabled: override.enabled,

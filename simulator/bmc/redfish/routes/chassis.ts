@@ -38,7 +38,7 @@ export function registerChassisRoutes(app: FastifyInstance, ctx: RedfishContext)
       Model: system.productName,
       SerialNumber: system.serialNumber,
       PowerState: powerState(machine),
-      IndicatorLED: 'Off',
+      IndicatorLED: machine.indicatorLed,
       Status: { State: 'Enabled', Health: 'OK' },
       Thermal: odataId(`${path}/Thermal`),
       Links: {

@@ -461,3 +461,33 @@ describe('Redfish BIOS settings', () => {
     });
   });
 });
+
+describe('Redfish identify LED and asset tag', () => {
+  it('stores IndicatorLED and AssetTag, shows the LED on the chassis, and refuses bad values', async () => {
+    const { app, stor } = setup();
+    cleanup.push(() => app.close());
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: '/redfish/v1/Systems/stor-1',
+      headers: { authorization: AUTH },
+      payload: { IndicatorLED: 'Blinking', AssetTag: 'rack12-u30' },
+    });
+    expect(patch.statusCode).toBe(200);
+    expect(patch.json()).toMatchObject({ IndicatorLED: 'Blinking', AssetTag: 'rack12-u30' });
+    expect(stor.indicatorLed).toBe('Blinking');
+    const chassis = await app.inject({
+      method: 'GET',
+      url: '/redfish/v1/Chassis/stor-1',
+      headers: { authorization: AUTH },
+    });
+    expect(chassis.json()).toMatchObject({ IndicatorLED: 'Blinking' });
+    const bad = await app.inject({
+      method: 'PATCH',
+      url: '/redfish/v1/Systems/stor-1',
+      headers: { authorization: AUTH },
+      payload: { IndicatorLED: 'Strobe', AssetTag: 'x' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(stor.assetTag).toBe('rack12-u30');
+  });
+});

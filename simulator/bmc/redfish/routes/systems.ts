@@ -401,7 +401,22 @@ function applySystemPatch(machine: Machine, body: unknown): void {
       [key],
     );
   }
-  if (boot === undefined) return;
+  const led = checkEnum(body, 'IndicatorLED', ['Lit', 'Blinking', 'Off'] as const);
+  const tag = body.AssetTag;
+  if (tag !== undefined && (typeof tag !== 'string' || tag.length > 64)) {
+    throw httpError(
+      400,
+      LocalMessage.PropertyValueTypeError,
+      `The value ${JSON.stringify(tag)} for the property AssetTag is of a different type than the property can accept.`,
+      [JSON.stringify(tag), 'AssetTag'],
+    );
+  }
+  if (boot !== undefined) applyBootPatch(machine, boot);
+  if (led !== undefined) machine.setIndicatorLed(led);
+  if (typeof tag === 'string') machine.setAssetTag(tag);
+}
+
+function applyBootPatch(machine: Machine, boot: unknown): void {
   if (!isObject(boot)) {
     throw httpError(
       400,

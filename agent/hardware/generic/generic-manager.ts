@@ -90,11 +90,11 @@ export class GenericHardwareManager implements HardwareManager {
 
   /**
    * IPA prepares the machine here (iSCSI boot sessions, RAID assembly, IPMI modules) and waits
-   * for the root disk. With `block_devices` set the agent runs on someone's workstation: no
-   * assembling of their arrays then.
+   * for the root disk. A standalone agent, or one given `block_devices`, runs on someone's
+   * workstation: it leaves their iSCSI sessions, arrays and kernel modules alone.
    */
   async evaluateHardwareSupport(env: ManagerEnv): Promise<number> {
-    if (env.config.block_devices.length === 0) {
+    if (!env.config.standalone && env.config.block_devices.length === 0) {
       if (await tryRun(env, 'iscsistart', ['-f'])) await tryRun(env, 'iscsistart', ['-b']);
       await tryRun(env, 'mdadm', ['--assemble', '--scan', '--verbose']);
       for (const mod of ['ipmi_msghandler', 'ipmi_devintf', 'ipmi_si']) {

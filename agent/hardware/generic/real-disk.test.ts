@@ -114,8 +114,13 @@ describe('generic manager on real block devices it created', () => {
     }
     partition(device, tools.partitioner);
     if (loop) {
-      run('blockdev', ['--rereadpt', device]);
+      // The kernel rereads the table only when nobody (udev's probing) holds the device.
       const parts = [`${device}p1`, `${device}p2`];
+      for (let attempt = 0; attempt < 20 && !parts.every((p) => existsSync(p)); attempt++) {
+        run('udevadm', ['settle']);
+        run('blockdev', ['--rereadpt', device]);
+        run('partx', ['-u', device]);
+      }
       if (parts.every((p) => existsSync(p))) partitions = parts;
     }
     const [mkfsA, mkfsB = mkfsA!] = tools.mkfs;

@@ -7,7 +7,7 @@ test('the search lives in the URL, shows as chips and narrows the list on the se
   const rows = page.locator('tr[data-machine]');
   await expect(rows).toHaveCount(4);
 
-  await page.getByRole('searchbox', { name: 'Search machines' }).fill('profile:storage-2u');
+  await page.getByLabel('Search machines').fill('profile:storage-2u');
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/[?&]q=profile%3Astorage-2u/);
   await expect(rows).toHaveCount(2);
@@ -29,8 +29,11 @@ test('the search lives in the URL, shows as chips and narrows the list on the se
   await expect(page.locator('tr[data-machine="demo-03"]')).toBeVisible();
   await expect(page).toHaveURL(/q=profile%3Asmall-vm/);
 
-  // A term it does not know is reported, not silently applied.
-  await page.getByRole('searchbox', { name: 'Search machines' }).fill('colour:red');
+  // "/" jumps to the search box; a term it does not know is reported, not silently applied.
+  await page.getByRole('heading', { name: /Machines/ }).click();
+  await page.keyboard.press('/');
+  await expect(page.getByLabel('Search machines')).toBeFocused();
+  await page.getByLabel('Search machines').fill('colour:red');
   await page.keyboard.press('Enter');
   await expect(page.getByText(/Ignored: unknown field "colour"/)).toBeVisible();
   await expect(rows).toHaveCount(4);

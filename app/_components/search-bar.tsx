@@ -1,7 +1,8 @@
 'use client';
 
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { FIELDS, formatTerm, parseQuery, withoutTerm } from '../_lib/search';
+import { loadRecent, rememberSearch, saveRecent } from './recent-searches';
 
 /**
  * The search box and its chips. Typing edits the query; Enter (or a short pause) applies it to
@@ -11,7 +12,32 @@ export function SearchBar({ query, onChange }: { query: string; onChange: (q: st
   const [draft, setDraft] = useState(query);
   const [helpOpen, setHelpOpen] = useState(false);
   const helpId = useId();
+  const recentId = useId();
+  const input = useRef<HTMLInputElement>(null);
+  const [recent, setRecent] = useState<string[]>([]);
   useEffect(() => setDraft(query), [query]);
+  useEffect(() => setRecent(loadRecent(window.localStorage)), []);
+  useEffect(() => {
+    if (query === '') return;
+    setRecent((before) => {
+      const next = rememberSearch(before, query);
+      saveRecent(window.localStorage, next);
+      return next;
+    });
+  }, [query]);
+  // "/" jumps to the search, as in most consoles, unless the user is typing somewhere already.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      const typing = target?.closest('input, textarea, select, [contenteditable="true"]');
+      if (e.key === '/' && !typing && !e.metaKey && !e.ctrlKey && !e.altKey) {
+        e.preventDefault();
+        input.current?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   useEffect(() => {
     if (draft === query) return;
     const timer = setTimeout(() => onChange(draft.trim()), 400);
@@ -30,15 +56,23 @@ export function SearchBar({ query, onChange }: { query: string; onChange: (q: st
         }}
       >
         <input
+          ref={input}
+          list={recentId}
           type="search"
           value={draft}
           onChange={(e) => setDraft(e.target.value)}
           placeholder="Search: name, state:available, power:on, cpus:>=32, !profile:small-vm"
           aria-label="Search machines"
+          aria-keyshortcuts="/"
           aria-describedby={helpOpen ? helpId : undefined}
           spellCheck={false}
           className="w-full rounded-md bg-white px-3 py-1.5 font-mono text-sm ring-1 ring-zinc-300 outline-none placeholder:font-sans placeholder:text-zinc-400 focus:ring-2 focus:ring-sky-500 dark:bg-zinc-900 dark:ring-zinc-700"
         />
+        <datalist id={recentId}>
+          {recent.map((q) => (
+            <option key={q} value={q} />
+          ))}
+        </datalist>
         <button
           type="button"
           aria-expanded={helpOpen}

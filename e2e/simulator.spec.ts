@@ -58,3 +58,33 @@ test('an action over a whole search runs on the server and groups what failed by
   await expect(result.getByText(/^cannot abort from "manageable"$/)).toBeVisible();
   await expect(result.getByRole('button', { name: /^Retry these \d+$/ }).first()).toBeVisible();
 });
+
+test('a machine the conductor has never seen is discovered when it boots, and the list offers it', async ({
+  context,
+}) => {
+  const list = await context.newPage();
+  await list.goto('/');
+  await expect(list.locator('tr[data-machine]').first()).toBeVisible();
+  const before = Number(await list.getByTestId('machine-count').textContent());
+
+  // Rack a machine without enrolling it and press its power button: it network-boots the agent,
+  // which reports its inventory to the conductor, which enrols it (auto-discovery).
+  const rack = await context.newPage();
+  await rack.goto('/simulator');
+  const form = rack.getByRole('form', { name: 'Add a machine' });
+  await form.getByLabel('Profile').selectOption('small-vm');
+  await form.getByLabel('Name (optional)').fill('stray-vm');
+  await form.getByLabel('Enrol with the conductor').uncheck();
+  await form.getByRole('button', { name: 'Add machine' }).click();
+  await expect(form.getByRole('status')).toHaveText('Added stray-vm.');
+  const row = rack.locator('tr[data-sim-machine="stray-vm"]');
+  await expect(row.getByText('not enrolled')).toBeVisible();
+  await row.getByRole('button', { name: 'Press power on stray-vm' }).click();
+
+  // The open list does not reshuffle under the user: it offers the new machine instead.
+  const chip = list.getByRole('button', { name: /^1 change · Refresh$/ });
+  await expect(chip).toBeVisible({ timeout: 90_000 });
+  await chip.click();
+  await expect(list.getByTestId('machine-count')).toHaveText(String(before + 1));
+  await expect(list.getByRole('button', { name: 'Filter by state enroll' }).first()).toBeVisible();
+});

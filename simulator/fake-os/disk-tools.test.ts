@@ -181,6 +181,25 @@ describe("the agent's own erase code against the fake disk tools", () => {
     expect((await os.run('lsblk', ['-J', '-o', 'KNAME', '/dev/sda'])).stdout).not.toContain('sda1');
   });
 
+  it('metadata erase works on partitions too, partitions first as erase_devices_metadata does', async () => {
+    const { os, env, machine, clock } = setup('small-vm');
+    writeImage(os, 'sda');
+    await os.run('partprobe', []);
+    const zap = await os.run('sgdisk', ['-Z', '/dev/sda2']);
+    expect(zap.exitCode).toBe(0);
+    // The partition's first sectors (its file system's superblock area) are zeros now.
+    const start2 = 206848 * 512;
+    expect(machine.disks[0]!.data.read(start2, 34 * 512).every((b) => b === 0)).toBe(true);
+    for (const name of ['/dev/sda1', '/dev/sda']) {
+      let done = false;
+      const destroyed = destroyDiskMetadata(env, dev(name)).then(() => (done = true));
+      await clock.runUntil(() => done);
+      await destroyed;
+    }
+    expect(machine.diskLayout('sda')).toMatchObject({ table: null, partitions: [] });
+    expect((await os.run('sgdisk', ['-Z', '/dev/sda9'])).exitCode).toBe(2);
+  });
+
   it('disk tools fail like the real ones on a failed disk', async () => {
     const { os, machine } = setup('storage-2u');
     machine.faults.failedDisks.add('sda');

@@ -79,6 +79,25 @@ describe('SparseDisk', () => {
     expect(same(disk.read(0, 4 * MiB), model)).toBe(true);
   });
 
+  it('keeps what was written when the writer reuses its Buffer (Buffer.slice is a view)', () => {
+    const disk = new SparseDisk(64 * MiB, 4 * MiB);
+    const buffer = Buffer.alloc(MiB);
+    buffer.write('EFI PART', 512, 'latin1');
+    buffer[MiB - 1] = 7;
+    disk.write(0, buffer.subarray(0, MiB));
+    // Past the budget only the pinned first MiB stays exact: a copy of it, too.
+    const big = Buffer.alloc(8 * MiB, 1);
+    big.write('EFI PART', 512, 'latin1');
+    big[2] = 9;
+    disk.write(32 * MiB, buffer);
+    disk.write(0, big);
+    buffer.fill(0);
+    big.fill(0);
+    expect(Buffer.from(disk.read(512, 8)).toString('latin1')).toBe('EFI PART');
+    expect(disk.read(2, 1)[0]).toBe(9);
+    expect(disk.read(32 * MiB + MiB - 1, 1)[0]).toBe(7);
+  });
+
   it('rejects I/O outside the disk', () => {
     const disk = new SparseDisk(1024);
     expect(() => disk.write(1020, new Uint8Array(8))).toThrow(RangeError);

@@ -101,7 +101,7 @@ export class SparseDisk {
     const freed = this.dataBytesIn(offset, end);
     if (this.stored - freed + data.length <= this.budgetBytes) {
       this.replace(offset, end, [
-        { start: offset, end, content: { kind: 'data', bytes: data.slice() } },
+        { start: offset, end, content: { kind: 'data', bytes: copyOf(data) } },
       ]);
       return;
     }
@@ -114,7 +114,7 @@ export class SparseDisk {
       pieces.push({
         start: from,
         end: to,
-        content: { kind: 'data', bytes: data.slice(from - offset, to - offset) },
+        content: { kind: 'data', bytes: copyOf(data.subarray(from - offset, to - offset)) },
       });
       at = to;
     }
@@ -263,4 +263,12 @@ function uniformByte(data: Uint8Array): number | undefined {
   if (data.length === 1) return first;
   const b = Buffer.from(data.buffer, data.byteOffset, data.length);
   return b.subarray(1).equals(b.subarray(0, b.length - 1)) ? first : undefined;
+}
+
+/**
+ * A private copy of written bytes. `data.slice()` would not do: on a Node Buffer it returns a
+ * view, and writers reuse their buffers (the agent's double-buffered image writer does).
+ */
+function copyOf(data: Uint8Array): Uint8Array {
+  return new Uint8Array(data);
 }

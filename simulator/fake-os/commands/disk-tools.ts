@@ -427,21 +427,24 @@ export const sgdisk: CommandHandler = (ctx, args) => {
   if (args[0] === '--version' || args[0] === '-V')
     return ok('GPT fdisk (sgdisk) version 1.0.9\n\n');
   const device = args.find((a) => a.startsWith('/dev/'));
-  const disk = wholeDisk(ctx, device);
-  if (!disk)
+  // A partition is a block device too: IPA zaps partitions before their disk.
+  const node = nodeOf(ctx, device);
+  if (!node)
     return fail(
       2,
       `Problem opening ${device ?? ''} for reading! Error is 2.\nThe specified file does not exist!`,
     );
+  const disk = node.disk;
   if (!args.includes('-Z') && !args.includes('--zap-all')) {
     return fail(2, `sgdisk: only --zap-all (-Z) is available in this ramdisk`);
   }
   if (ioError(ctx.machine, disk))
     return fail(2, `Problem opening ${device} for writing! Error is 5.`);
   const sector = disk.spec.logicalSectorSize;
-  const span = 34 * sector;
-  disk.data.write(0, new Uint8Array(span));
-  disk.data.write(disk.spec.sizeBytes - 33 * sector, new Uint8Array(33 * sector));
+  const head = Math.min(34 * sector, node.size);
+  const tail = Math.min(33 * sector, node.size);
+  disk.data.write(node.offset, new Uint8Array(head));
+  disk.data.write(node.offset + node.size - tail, new Uint8Array(tail));
   ctx.disks.rescan(disk.spec.name);
   ctx.machine.touch();
   return ok(

@@ -136,9 +136,24 @@ export class Agent {
     this.events = new TypedEmitter<AgentEvents>(logger);
     this.token = this.config.agent_token;
     this.advertiseHost = this.config.advertise_host;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const agent = this;
     this.hardware =
       options.hardware ??
-      new ManagerDispatcher({ host: this.host, config: this.config, logger: this.logger });
+      new ManagerDispatcher({
+        host: this.host,
+        config: this.config,
+        logger: this.logger,
+        agent: {
+          get lookupConfig() {
+            return agent.lookupConfigData;
+          },
+          recordPartitionUuids: (uuids) => {
+            for (const key of Object.keys(this.partitionUuids)) delete this.partitionUuids[key];
+            Object.assign(this.partitionUuids, uuids);
+          },
+        },
+      });
     this.injectedDispatcher = options.dispatcher;
     this.fetchImpl = options.fetch;
     this.executor = new CommandExecutor({

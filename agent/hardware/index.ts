@@ -19,6 +19,7 @@ export {
   SoftwareRAIDError,
 } from './errors';
 export {
+  type AgentBridge,
   type HardwareManager,
   type HardwareManagerFactory,
   type ManagerEnv,
@@ -53,6 +54,7 @@ export {
   type DeviceProgressSink,
   type EraseOutcome,
   GenericHardwareManager,
+  type GenericHardwareManagerOptions,
 } from './generic/generic-manager';
 export { type BlockDevice, listBlockDevices } from './generic/block-devices';
 export {

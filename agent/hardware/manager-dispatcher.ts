@@ -13,6 +13,7 @@ import { HardwareManagerLoadError, HardwareManagerNotFound } from './errors';
 import { GenericHardwareManager } from './generic/generic-manager';
 import { type ModuleImporter, loadManagerPlugins } from './load-managers';
 import type {
+  AgentBridge,
   HardwareManager,
   ManagerEnv,
   ManagerKwargs,
@@ -35,6 +36,8 @@ export interface ManagerDispatcherOptions {
   extraManagers?: readonly HardwareManager[];
   /** How plugin modules are imported (tests). */
   importModule?: ModuleImporter;
+  /** The agent's lookup settings and partition UUID record (none in tests). */
+  agent?: AgentBridge;
 }
 
 export interface LoadedManager {
@@ -287,6 +290,10 @@ export class ManagerDispatcher implements HardwareDispatcher {
       dispatch: (method, kwargs = {}) => this.dispatchKw(method, kwargs, scope),
       dispatchAll: (method, kwargs = {}) => this.dispatchAllKw(method, kwargs, scope),
       reportProgress: (p) => scope.reportProgress(p),
+      get lookupConfig() {
+        return self.options.agent?.lookupConfig ?? null;
+      },
+      recordPartitionUuids: (uuids) => self.options.agent?.recordPartitionUuids(uuids),
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib';
-import type { CommandProgress } from '../../protocol';
+import type { CommandProgress, LookupConfig } from '../../protocol';
 import type { AgentConfig } from '../config/agent-config';
 import type { Host } from '../host';
 import type { HardwareSupportLevel } from './support';
@@ -29,6 +29,16 @@ export interface ManagerEnv {
   dispatchAll(method: string, kwargs?: ManagerKwargs): Promise<Record<string, unknown>>;
   /** Progress of the running command (`command_progress`); a no-op outside commands. */
   reportProgress(progress: CommandProgress): void;
+  /** Settings Ironic pushed in the lookup answer, or null (standalone, before lookup). */
+  readonly lookupConfig: LookupConfig | null;
+  /** Keeps a written image's partition UUIDs for `standby.get_partition_uuids`. */
+  recordPartitionUuids(uuids: Record<string, unknown>): void;
+}
+
+/** What the running agent lends its hardware managers. */
+export interface AgentBridge {
+  readonly lookupConfig: LookupConfig | null;
+  recordPartitionUuids(uuids: Record<string, unknown>): void;
 }
 
 /**

@@ -85,6 +85,12 @@ describe('generic clean steps through the command framework', () => {
             interface: 'raid',
             argsinfo: { raid_config: { required: true } },
           },
+          {
+            step: 'write_image',
+            priority: 0,
+            interface: 'deploy',
+            argsinfo: { image_info: { required: true } },
+          },
         ],
       },
     });

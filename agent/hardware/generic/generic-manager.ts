@@ -1,4 +1,5 @@
 import { HostError } from '../../host';
+import { validateImageInfo, writeImage } from '../../image';
 import { collectInventory } from '../../inventory';
 import {
   BlockDeviceEraseError,
@@ -48,6 +49,11 @@ export interface EraseOutcome {
   bytes_written?: number;
 }
 
+export interface GenericHardwareManagerOptions {
+  /** The image writer of the `write_image` step (tests replace it). */
+  writeImage?: typeof writeImage;
+}
+
 /** Receives one device's progress while several devices are erased together. */
 export type DeviceProgressSink = (fraction: number, note: string, newlyWritten: number) => void;
 
@@ -63,8 +69,10 @@ export class GenericHardwareManager implements HardwareManager {
   readonly version = '1.2';
   readonly className: string = 'GenericHardwareManager';
   readonly methods: Readonly<Record<string, ManagerMethod>>;
+  private readonly imageWriter: typeof writeImage;
 
-  constructor() {
+  constructor(options: GenericHardwareManagerOptions = {}) {
+    this.imageWriter = options.writeImage ?? writeImage;
     this.methods = {
       list_hardware_info: (kw, env) => this.listHardwareInfo(kw, env),
       list_block_devices: (kw, env) => this.listBlockDevices(kw, env),
@@ -85,6 +93,7 @@ export class GenericHardwareManager implements HardwareManager {
       burnin_disk: (kw, env) => this.burninDisk(kw, env),
       burnin_network: (kw, env) => this.burninNetwork(kw, env),
       full_sync: (kw, env) => this.fullSync(kw, env),
+      write_image: (kw, env) => this.writeImage(kw, env),
     };
   }
 
@@ -110,11 +119,11 @@ export class GenericHardwareManager implements HardwareManager {
   }
 
   getDeploySteps(): StepDefinition[] {
-    return genericDeploySteps(false);
+    return genericDeploySteps(true);
   }
 
   getServiceSteps(): StepDefinition[] {
-    return genericServiceSteps(false);
+    return genericServiceSteps(true);
   }
 
   // ---- inventory and devices -------------------------------------------------------------
@@ -506,6 +515,39 @@ export class GenericHardwareManager implements HardwareManager {
   async burninNetwork(kwargs: ManagerKwargs, env: ManagerEnv): Promise<null> {
     await burninNetwork(env, nodeOf(kwargs, env));
     return null;
+  }
+
+  // ---- deployment ------------------------------------------------------------------------
+
+  /**
+   * The `write_image` deploy (and service) step, which Ironic proxies from its own: IPA runs
+   * `standby.prepare_image` and answers its result. The image goes to the root device the
+   * hints choose; the partition UUIDs are kept for `standby.get_partition_uuids`.
+   */
+  async writeImage(kwargs: ManagerKwargs, env: ManagerEnv): Promise<{ result: string }> {
+    guardDestructive(env, 'write_image');
+    const node = nodeOf(kwargs, env);
+    const imageInfo = kwargs.image_info;
+    validateImageInfo(imageInfo, {
+      md5Enabled: env.lookupConfig?.agent_md5_checksum_enable ?? env.config.md5_enabled,
+    });
+    const device = await env.dispatch('get_os_install_device', { node, permit_refresh: true });
+    if (typeof device !== 'string' || device === '') {
+      throw new DeviceNotFound(
+        `the hardware managers named no install device (${JSON.stringify(device)})`,
+      );
+    }
+    const result = await this.imageWriter(env.host, imageInfo, {
+      device,
+      configdrive: kwargs.configdrive ?? imageInfo.configdrive ?? null,
+      signal: env.signal,
+      config: env.config,
+      lookupConfig: env.lookupConfig,
+      logger: env.logger,
+      onProgress: ({ phase: _phase, ...progress }) => env.reportProgress(progress),
+    });
+    env.recordPartitionUuids(result.partitionUuids);
+    return { result: `prepare_image: ${result.message}` };
   }
 
   async fullSync(_kwargs: ManagerKwargs, env: ManagerEnv): Promise<null> {

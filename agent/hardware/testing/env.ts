@@ -7,6 +7,7 @@ import type { ManagerEnv, ManagerKwargs, ManagerMethod, NodeInfo } from '../mana
 
 export interface TestEnv extends ManagerEnv {
   readonly progress: CommandProgress[];
+  readonly partitionUuids: Record<string, unknown>[];
 }
 
 /**
@@ -21,6 +22,7 @@ export function testEnv(options: {
   signal?: AbortSignal;
 }): TestEnv {
   const progress: CommandProgress[] = [];
+  const partitionUuids: Record<string, unknown>[] = [];
   const methods = options.methods ?? {};
   const env: TestEnv = {
     host: options.host,
@@ -29,6 +31,9 @@ export function testEnv(options: {
     signal: options.signal ?? new AbortController().signal,
     node: options.node ?? null,
     progress,
+    partitionUuids,
+    lookupConfig: null,
+    recordPartitionUuids: (uuids) => partitionUuids.push(uuids),
     dispatch: async (method: string, kwargs: ManagerKwargs = {}) => {
       const fn = methods[method];
       if (!fn) throw new HardwareManagerMethodNotFound(method);

@@ -6,7 +6,7 @@ import { IpmiBmc } from './bmc/ipmi';
 import { type AgentFactory, createAgentLauncher } from './boot';
 import { realAgentFactory } from './boot/real-agent';
 import { type FaultSpec, MacAllocator, Machine } from './machine';
-import { buildMachineSpec, findProfile, PROFILES } from './profiles';
+import { type MachineProfile, buildMachineSpec, findProfile, PROFILES } from './profiles';
 import { type MachineSnapshot, snapshotOf } from './snapshot';
 
 export interface FleetOptions {
@@ -22,6 +22,8 @@ export interface FleetOptions {
   bmcSecret?: string;
   /** Level of the agents' logs on the serial consoles. */
   agentLogLevel?: string;
+  /** Machine types besides the built-in ones (a user profile may shadow a built-in name). */
+  profiles?: readonly MachineProfile[];
   /** Extra kernel parameters for every network boot (`ipa-*` options of the agent). */
   kernelParams?: Readonly<Record<string, string>>;
   /**
@@ -133,16 +135,22 @@ export class Fleet {
     return `http://${urlHost(host)}:${this.options.redfish?.port ?? 8000}`;
   }
 
+  /** Every machine type this fleet can build: user profiles first, then the built-in ones. */
+  get profiles(): MachineProfile[] {
+    const extra = this.options.profiles ?? [];
+    return [...extra, ...PROFILES.filter((p) => !extra.some((e) => e.name === p.name))];
+  }
+
   /** The in-process Redfish app, for `inject` in tests. */
   get redfishApp(): FastifyInstance {
     return this.app;
   }
 
   addMachine(options: AddMachineOptions): MachineSnapshot {
-    const profile = findProfile(options.profile);
+    const profile = findProfile(options.profile, this.options.profiles);
     if (!profile) {
       throw new RangeError(
-        `unknown profile "${options.profile}" (known: ${PROFILES.map((p) => p.name).join(', ')})`,
+        `unknown profile "${options.profile}" (known: ${this.profiles.map((p) => p.name).join(', ')})`,
       );
     }
     const id = options.id ?? randomUUID();

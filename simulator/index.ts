@@ -8,7 +8,7 @@ export {
   type SerialView,
 } from './fleet';
 export { type MachineSnapshot } from './snapshot';
-export { PROFILES, findProfile, type MachineProfile } from './profiles';
+export { PROFILES, findProfile, parseProfiles, type MachineProfile } from './profiles';
 export type { AgentFactory, SimAgent, SimAgentState } from './boot';
 export { FakeOs, type FakeOsOptions } from './fake-os';
 export { FAULT_KINDS, Machine, type FaultSpec, type MachineFaults } from './machine';

@@ -35,5 +35,10 @@ describe('parseSimArgs', () => {
     expect(() => parseSimArgs(['--machines', '10', '--ipmi-port', '65530'])).toThrow(/--ipmi-port/);
     expect(parseSimArgs(['--ipmi-port', '6230']).ipmiPort).toBe(6230);
     expect(parseSimArgs([]).ipmiPort).toBeUndefined();
+    // With a profile file, user type names are checked once the file is loaded.
+    expect(parseSimArgs(['--profile', 'edge-1u', '--profile-file', 'types.json'])).toMatchObject({
+      profiles: ['edge-1u'],
+      profileFile: 'types.json',
+    });
   });
 });

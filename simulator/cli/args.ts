@@ -13,6 +13,8 @@ export interface SimArgs {
   logLevel: string;
   /** First UDP port of the per-machine IPMI BMCs (0 = any free port); undefined = no IPMI. */
   ipmiPort: number | undefined;
+  /** JSON file with user machine types (checked when loaded). */
+  profileFile: string | undefined;
 }
 
 export const USAGE = `usage: npm run sim -- [options]
@@ -23,6 +25,7 @@ export const USAGE = `usage: npm run sim -- [options]
   --redfish-host H     address of the Redfish service (default 127.0.0.1)
   --redfish-port N     port of the Redfish service (default 8000; 0 = any free port)
   --speed X            simulated time runs X times faster than real time (default 1)
+  --profile-file F     JSON list of extra machine types (see simulator/profiles/profile-schema.ts)
   --ipmi-port N        also serve IPMI 2.0 (lanplus), machine n on UDP port N+n (0 = any free port)
   --power-on           power every machine on at start
   --name-prefix S      machine names are S-001, S-002, … (default: the profile name)
@@ -44,6 +47,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
       'name-prefix': { type: 'string', default: '' },
       'log-level': { type: 'string', default: 'info' },
       'ipmi-port': { type: 'string' },
+      'profile-file': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -72,7 +76,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     values.profile === 'mix'
       ? PROFILES.map((p) => p.name)
       : values.profile.split(',').map((p) => p.trim());
-  for (const name of profiles) {
+  for (const name of values['profile-file'] === undefined ? profiles : []) {
     if (!PROFILES.some((p) => p.name === name)) {
       throw new Error(
         `unknown profile "${name}" (known: ${PROFILES.map((p) => p.name).join(', ')}, mix)`,
@@ -95,5 +99,6 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     namePrefix: values['name-prefix'],
     logLevel: values['log-level'],
     ipmiPort,
+    profileFile: values['profile-file'],
   };
 }

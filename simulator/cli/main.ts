@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { ScaledClock, createLogger } from '../../lib';
+import { type MachineProfile, PROFILES, parseProfiles } from '../profiles';
 import { Fleet } from '../fleet';
 import { type SimArgs, parseSimArgs } from './args';
 
@@ -15,6 +17,23 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     return 2;
   }
+  let profiles: MachineProfile[] = [];
+  if (args.profileFile !== undefined) {
+    try {
+      profiles = parseProfiles(await readFile(args.profileFile, 'utf8'));
+    } catch (error) {
+      process.stderr.write(
+        `${args.profileFile}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      return 2;
+    }
+    const known = new Set([...profiles, ...PROFILES].map((p) => p.name));
+    const unknown = args.profiles.find((name) => !known.has(name));
+    if (unknown !== undefined) {
+      process.stderr.write(`unknown profile "${unknown}" (known: ${[...known].join(', ')})\n`);
+      return 2;
+    }
+  }
   const logger = createLogger({
     name: 'simulator',
     level: args.logLevel,
@@ -26,6 +45,7 @@ async function main(argv: readonly string[]): Promise<number> {
     clock,
     logger,
     redfish: { host: args.redfishHost, port: args.redfishPort },
+    profiles,
     ...(args.ipmiPort !== undefined
       ? { ipmi: { host: args.redfishHost, basePort: args.ipmiPort } }
       : {}),

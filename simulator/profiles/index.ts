@@ -10,11 +10,15 @@ export {
   type ProfileDisk,
   type ProfileNic,
 } from './profile';
+export { parseProfiles, profileSchema } from './profile-schema';
 export { computeNvme, smallVm, storage2u };
 
 /** The built-in machine types, by name. */
 export const PROFILES: readonly MachineProfile[] = [storage2u, computeNvme, smallVm];
 
-export function findProfile(name: string): MachineProfile | undefined {
-  return PROFILES.find((profile) => profile.name === name);
+export function findProfile(
+  name: string,
+  extra: readonly MachineProfile[] = [],
+): MachineProfile | undefined {
+  return extra.find((p) => p.name === name) ?? PROFILES.find((profile) => profile.name === name);
 }

@@ -153,7 +153,7 @@ export function MachineTable({
   return (
     <div
       ref={scrollRef}
-      className="max-h-[calc(100dvh-15rem)] min-h-64 overflow-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800"
+      className="max-h-[calc(100dvh-15rem)] overflow-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800"
     >
       <table
         className={`w-full border-collapse text-sm transition-opacity ${stale ? 'opacity-60' : ''}`}

@@ -105,7 +105,7 @@ export function SimulatorPanel() {
                 <td className={`${td} whitespace-nowrap`}>
                   {m.cpus} CPU · {formatMemoryMiB(m.memoryMiB)}
                   <div className={sub}>
-                    {m.disks.length} disks,{' '}
+                    {m.disks.length} {m.disks.length === 1 ? 'disk' : 'disks'},{' '}
                     {formatDiskBytes(m.disks.reduce((s, d) => s + d.sizeBytes, 0))}
                   </div>
                 </td>

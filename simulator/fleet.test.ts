@@ -96,6 +96,9 @@ describe('Fleet', () => {
     );
     expect(inventory.interfaces.map((i) => i.mac_address)).toEqual(macs);
     expect(inventory.boot.pxe_interface).toBe(`01-${macs[0]!.replace(/:/g, '-')}`);
+    // Each BMC has its own management address, not the shared emulator's.
+    expect(inventory.bmc_address).toBe(machine.spec.bmc.ipv4);
+    expect(inventory.bmc_address).toMatch(/^172\.31\.\d+\.\d+$/);
     expect(ironic.lookups).toEqual(['1be26c0b-03f2-4d2e-ae87-c02d7f33c123']);
     // Ironic 1.88 lets the agent use auto TLS, so it advertises https with a self-signed cert.
     expect(ironic.heartbeats[0]!.callback_url).toMatch(/^https?:\/\/127\.0\.0\.1:\d+$/);

@@ -168,7 +168,7 @@ export class Fleet {
       bmc: {
         username: options.bmcUsername ?? 'admin',
         password: options.bmcPassword ?? this.derivePassword(id),
-        ipv4: bmcAddress(this.options.redfish?.host ?? '127.0.0.1'),
+        ipv4: managementAddress(index),
       },
     });
     const machine = new Machine({
@@ -356,8 +356,13 @@ function provisioningAddress(index: number): string {
   return `10.${(rest >> 8) & 0xff}.${rest & 0xff}.${host}`;
 }
 
-function bmcAddress(host: string): string {
-  return /^\d+\.\d+\.\d+\.\d+$/.test(host) && host !== '0.0.0.0' ? host : '127.0.0.1';
+/**
+ * The address each BMC reports on its LAN channel (what the agent puts in `bmc_address`). Every
+ * BMC gets its own, as on a real management network: were they all the shared emulator's
+ * address, Ironic's inspection lookup by BMC address would match every node at once.
+ */
+function managementAddress(index: number): string {
+  return `172.31.${Math.floor(index / 254) % 256}.${(index % 254) + 1}`;
 }
 
 function urlHost(host: string): string {

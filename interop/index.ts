@@ -13,6 +13,7 @@ export {
 export { IronicApi, IronicApiError, type IronicHistoryEvent, type IronicNode } from './ironic-api';
 export { type CliRun, baremetal, baremetalEnv, baremetalOk } from './baremetal-cli';
 export { type EnrolOptions, type InteropDriver, enrolMachine } from './enrol';
+export { type BootImageOptions, bootableRawImage } from './boot-image';
 export { InteropLab, type InteropLabOptions, type LabMachine } from './interop-lab';
 export {
   type ExecutedStep,

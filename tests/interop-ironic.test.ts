@@ -1,8 +1,12 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import {
   InteropLab,
   type LabMachine,
   agentCommandsSent,
+  bootableRawImage,
   commandStatusPolls,
   executedSteps,
   provisionTransitions,
@@ -23,6 +27,8 @@ const GiB = 1024 ** 3;
 const TENANT = Buffer.from('previous tenant data: must not survive cleaning');
 
 let lab: InteropLab;
+/** The Redfish machine once cleaned to available; the deploy test takes it from there. */
+let cleanedRedfish: LabMachine | undefined;
 
 beforeAll(async () => {
   lab = new InteropLab({ speed: 20 });
@@ -143,5 +149,113 @@ describe('a real Ironic drives our agent on simulated machines', () => {
     const after = await lab.api.node(redfish.node.uuid);
     expect(after.driver_internal_info).not.toHaveProperty('agent_url');
     expect(after.driver_internal_info.agent_version).toBe(AGENT_VERSION);
+    cleanedRedfish = redfish;
+  }, 280_000);
+
+  it('deploys a raw whole-disk image with `direct` to active, boots it, and undeploys to available', async () => {
+    reportIronicLogOnFailure();
+    expect(cleanedRedfish, 'the cleaning test leaves an available Redfish node').toBeDefined();
+    const m = cleanedRedfish!;
+    const uuid = m.node.uuid;
+    let serial = '';
+    const unsubscribe = lab.fleet.serial(m.machine.id).subscribe((chunk) => (serial += chunk));
+    try {
+      const image = bootableRawImage();
+      writeFileSync(join(lab.ironic.layout.httpRoot, 'interop-root.raw'), image);
+      const sha256 = createHash('sha256').update(image).digest('hex');
+      const url = `${lab.ironic.http.url}/interop-root.raw`;
+      await lab.baremetalOk(
+        'node',
+        'set',
+        uuid,
+        '--instance-info',
+        `image_source=${url}`,
+        '--instance-info',
+        'image_os_hash_algo=sha256',
+        '--instance-info',
+        `image_os_hash_value=${sha256}`,
+      );
+      const logBefore = lab.ironic.readLog();
+      const transitionsBefore = provisionTransitions(logBefore, uuid).length;
+      const stepsBefore = executedSteps(logBefore, uuid).length;
+      const commandsBefore = agentCommandsSent(logBefore, uuid).length;
+
+      await lab.baremetalOk('node', 'deploy', uuid, '--wait', '180');
+
+      const deployed = await lab.api.node(uuid);
+      expect(deployed).toMatchObject({
+        provision_state: 'active',
+        power_state: 'power on',
+        last_error: null,
+      });
+      expect(deployed.instance_info.image_type).toBe('whole-disk');
+      let log = lab.ironic.readLog();
+      expect(provisionTransitions(log, uuid).slice(transitionsBefore)).toEqual([
+        { from: 'available', to: 'deploying', target: 'active' },
+        { from: 'deploying', to: 'wait call-back', target: 'active' },
+        { from: 'wait call-back', to: 'deploying', target: 'active' },
+        { from: 'deploying', to: 'wait call-back', target: 'active' },
+        { from: 'wait call-back', to: 'deploying', target: 'active' },
+        { from: 'deploying', to: 'active', target: null },
+      ]);
+      // The direct deploy interface's steps by priority; write_image is the agent's in-band one.
+      expect(
+        executedSteps(log, uuid)
+          .slice(stepsBefore)
+          .map((s) => s.step),
+      ).toEqual([
+        'deploy',
+        'write_image',
+        'prepare_instance_boot',
+        'tear_down_agent',
+        'switch_to_tenant_network',
+        'boot_instance',
+      ]);
+      expect(agentCommandsSent(log, uuid).slice(commandsBefore)).toEqual([
+        'deploy.get_deploy_steps',
+        'deploy.execute_deploy_step',
+        'standby.get_partition_uuids',
+        'image.install_bootloader',
+        'standby.power_off',
+      ]);
+      // The agent fetched the image from the conductor's HTTP server (Ironic only HEADs it).
+      expect(lab.ironic.http.log).toContain('GET /interop-root.raw 200');
+      expect(serial).toMatch(/executing deploy step .*step=write_image/);
+      expect(serial).not.toMatch(/async command failed/);
+
+      // The image is on the disk (the backup GPT moved to the disk's end, the rest as sent).
+      const disk = lab.fleet.machine(m.machine.id)!.disks[0]!.data;
+      const MiB = 1024 * 1024;
+      const body = Buffer.from(disk.read(MiB, image.length - 2 * MiB));
+      expect(body.equals(image.subarray(MiB, image.length - MiB))).toBe(true);
+      // Ironic's boot_instance powered it on from disk: the UEFI entry the agent registered
+      // loads the installed system.
+      const deadline = Date.now() + 30_000;
+      while (lab.fleet.get(m.machine.id)?.os !== 'disk' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(lab.fleet.get(m.machine.id)).toMatchObject({ power: 'On', os: 'disk' });
+      expect(serial).toContain("Booting `ironic1'");
+      expect(serial).toContain('root=UUID=9e8d7c6b-5a49-4382-a1b0-c9d8e7f6a5b4');
+
+      await lab.baremetalOk('node', 'undeploy', uuid, '--wait', '180');
+
+      const undeployed = await lab.api.node(uuid);
+      expect(undeployed).toMatchObject({
+        provision_state: 'available',
+        power_state: 'power off',
+        last_error: null,
+      });
+      expect(undeployed.instance_info).toEqual({});
+      log = lab.ironic.readLog();
+      const teardown = provisionTransitions(log, uuid).slice(transitionsBefore + 6);
+      expect(teardown[0]).toEqual({ from: 'active', to: 'deleting', target: 'available' });
+      expect(teardown[1]).toEqual({ from: 'deleting', to: 'cleaning', target: 'available' });
+      expect(teardown.at(-1)).toEqual({ from: 'cleaning', to: 'available', target: null });
+      // Undeploy cleans again: the instance is gone from the disk.
+      expect(disk.extents()).toEqual([]);
+    } finally {
+      unsubscribe();
+    }
   }, 280_000);
 });

@@ -26,7 +26,9 @@ test('a machine racked in the simulator is enrolled, boots, and its faults reach
 
   await row.getByRole('link', { name: 'e2e-vm' }).click();
   await expect(page).toHaveURL(/\/machines\/e2e-vm$/);
+  // Cutting power takes a second click.
   await page.getByRole('button', { name: 'Power off e2e-vm' }).click();
+  await page.getByRole('button', { name: 'Confirm power off e2e-vm' }).click();
   await expect(
     page.getByRole('alert').filter({ hasText: /Could not set e2e-vm to power off/ }),
   ).toBeVisible();

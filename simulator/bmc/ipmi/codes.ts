@@ -12,6 +12,12 @@ export const AppCmd = {
   SetSessionPrivilegeLevel: 0x3b,
   CloseSession: 0x3c,
   GetChannelCipherSuites: 0x54,
+  GetChannelInfo: 0x42,
+  GetChannelAccess: 0x41,
+} as const;
+
+export const TransportCmd = {
+  GetLanConfigurationParameters: 0x02,
 } as const;
 
 export const ChassisCmd = {

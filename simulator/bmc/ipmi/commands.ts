@@ -1,6 +1,6 @@
 import type { Logger } from '../../../lib';
 import type { BootDevice, Machine } from '../../machine';
-import { AppCmd, ChassisCmd, Completion, NetFn, Privilege } from './codes';
+import { AppCmd, ChassisCmd, Completion, NetFn, Privilege, TransportCmd } from './codes';
 import type { IpmiRequest } from './packet';
 
 export interface CommandContext {
@@ -75,9 +75,30 @@ export function handleCommand(ctx: CommandContext, request: IpmiRequest): Comman
       }
       case AppCmd.GetSystemGuid:
         return { completion: Completion.Ok, data: Buffer.from(ctx.guid).reverse() };
+      case AppCmd.GetChannelAccess: {
+        const channel = (request.data[0] ?? 0) & 0x0f;
+        if (channel !== 1 && channel !== 0x0e) return { completion: Completion.InvalidDataField };
+        // Alerting disabled, per-message and user-level authentication on, always available; Administrator limit.
+        return { completion: Completion.Ok, data: Buffer.from([0x22, 0x04]) };
+      }
+      case AppCmd.GetChannelInfo: {
+        const channel = (request.data[0] ?? 0) & 0x0f;
+        if (channel !== 1 && channel !== 0x0e) return { completion: Completion.InvalidDataField };
+        // Channel 1: 802.3 LAN, IPMB-1.0 protocol, multi-session, IPMI's IANA number.
+        return {
+          completion: Completion.Ok,
+          data: Buffer.from([0x01, 0x04, 0x01, 0x80, 0xf2, 0x1b, 0x00, 0x00, 0x00]),
+        };
+      }
       default:
         return { completion: Completion.InvalidCommand };
     }
+  }
+  if (
+    request.netFn === NetFn.Transport &&
+    request.cmd === TransportCmd.GetLanConfigurationParameters
+  ) {
+    return lanParameter(machine, request.data);
   }
   if (request.netFn !== NetFn.Chassis) return { completion: Completion.InvalidCommand };
   switch (request.cmd) {
@@ -194,4 +215,43 @@ function getBootOptions(machine: Machine, data: Buffer): CommandResult {
     default:
       return { completion: Completion.ParameterNotSupported };
   }
+}
+
+/** Get LAN Configuration Parameters (IPMI 2.0 table 23-4) for channel 1, read-only. */
+function lanParameter(machine: Machine, data: Buffer): CommandResult {
+  if (data.length < 4) return { completion: Completion.RequestDataLengthInvalid };
+  const channel = data[0]! & 0x0f;
+  if (channel !== 1 && channel !== 0x0e) return { completion: Completion.InvalidDataField };
+  const revision = Buffer.from([0x11]);
+  if ((data[0]! & 0x80) !== 0) return { completion: Completion.Ok, data: revision };
+  const { bmc } = machine.spec;
+  const ip = Buffer.from(bmc.ipv4.split('.').map(Number));
+  const mac = Buffer.from(bmc.mac.split(':').map((h) => parseInt(h, 16)));
+  const gateway = Buffer.from([ip[0]!, ip[1]!, ip[2]!, 1]);
+  const values: Record<number, Buffer> = {
+    0: Buffer.from([0x00]),
+    1: Buffer.from([0x14]),
+    2: Buffer.from([0x14, 0x14, 0x14, 0x14, 0x00]),
+    3: ip,
+    4: Buffer.from([0x01]),
+    5: mac,
+    6: Buffer.from([255, 255, 255, 0]),
+    7: Buffer.from([0x40, 0x40, 0x10]),
+    10: Buffer.from([0x02]),
+    11: Buffer.from([0x00]),
+    12: gateway,
+    13: Buffer.alloc(6),
+    14: Buffer.alloc(4),
+    15: Buffer.alloc(6),
+    16: Buffer.concat([Buffer.from('public'), Buffer.alloc(12)]),
+    20: Buffer.from([0x00, 0x00]),
+    21: Buffer.from([0x00]),
+    22: Buffer.from([0x01]),
+    23: Buffer.from([0x00, 0x03]),
+    // Entry 0 (suite 3) up to Administrator; the other slots unused.
+    24: Buffer.from([0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00]),
+  };
+  const value = values[data[1]!];
+  if (!value) return { completion: Completion.ParameterNotSupported };
+  return { completion: Completion.Ok, data: Buffer.concat([revision, value]) };
 }

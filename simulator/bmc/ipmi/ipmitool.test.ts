@@ -115,6 +115,18 @@ describe('IPMI 2.0 BMC with the real ipmitool -I lanplus', () => {
     expect(machine.bootOverride.target).toBe('Pxe');
   });
 
+  it('prints the LAN configuration the agent reads in-band, and channel info', async () => {
+    const { machine } = await start('storage-2u');
+    const lan = await ipmitool(['lan', 'print', '1']);
+    expect(lan.stdout).toContain(`IP Address              : ${machine.spec.bmc.ipv4}\n`);
+    expect(lan.stdout).toContain(`MAC Address             : ${machine.spec.bmc.mac}\n`);
+    expect(lan.stdout).toContain('RMCP+ Cipher Suites     : 3\n');
+    expect((await ipmitool(['lan', 'print', '2'])).stderr).toContain('Invalid channel: 2');
+    const info = await ipmitool(['channel', 'info', '1']);
+    expect(info.stdout).toContain('Channel Medium Type   : 802.3 LAN');
+    expect(info.stdout).toContain('Access Mode         : always available');
+  });
+
   it('answers mc info and chassis status', async () => {
     await start('storage-2u');
     const info = await ipmitool(['mc', 'info']);

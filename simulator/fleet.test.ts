@@ -160,3 +160,39 @@ describe('Fleet', () => {
     await expect(fetch(`${fleet.redfishUrl}/redfish/v1/`)).rejects.toThrow();
   });
 });
+
+describe('Fleet.stop', () => {
+  it('leaves no timer, agent or socket behind, whatever phase the machines are in', async () => {
+    const clock = new FakeClock();
+    const ironic = await startFakeIronic([], { anyMac: true });
+    cleanup.push(() => ironic.close());
+    const fleet = new Fleet({
+      apiUrl: ironic.url,
+      clock,
+      redfish: { port: 0 },
+      ipmi: { basePort: 0 },
+    });
+    await fleet.start();
+    for (const [id, profile] of [
+      ['a', 'small-vm'],
+      ['b', 'small-vm'],
+      ['c', 'compute-nvme'],
+      ['d', 'storage-2u'],
+    ] as const) {
+      fleet.addMachine({ profile, id });
+    }
+    await fleet.powerOn('a');
+    await waitFor(clock, () => ironic.heartbeats.length > 0); // a: agent running
+    await fleet.powerOn('b');
+    await clock.advance(fleet.machine('b')!.spec.timings.postMs); // b: netbooting
+    await fleet.powerOn('c'); // c: in POST
+    fleet.machine('a')!.gracefulShutdown(); // a: shutting down
+    const heartbeats = ironic.heartbeats.length;
+    await fleet.stop();
+    expect(fleet.list().every((m) => m.power === 'Off' && m.agent === 'off')).toBe(true);
+    expect(clock.pending).toBe(0);
+    await expect(fetch(`${fleet.redfishUrl}/redfish/v1/`)).rejects.toThrow();
+    await clock.advance(3_600_000);
+    expect(ironic.heartbeats.length).toBe(heartbeats);
+  });
+});

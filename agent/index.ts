@@ -22,7 +22,6 @@ export {
   RestError,
 } from './commands';
 export {
-  type BlockDevice,
   type DispatchCall,
   type EraseOutcome,
   GenericHardwareManager,

@@ -7,6 +7,7 @@ import { useSubscription } from '@trpc/tanstack-react-query';
 import { useEffect, useRef, useState } from 'react';
 import type { SerialMessage } from '../../../_server/router';
 import { useTRPC } from '../../../_trpc/client';
+import { resumeFrom } from './serial-resume';
 
 /** Kept for "Download log"; older output is dropped first. */
 const MAX_LOG = 1024 * 1024;
@@ -42,14 +43,20 @@ export function SerialConsole({ name }: { name: string }) {
   const [lastOutput, setLastOutput] = useState<number | null>(null);
   const [quiet, setQuiet] = useState(false);
 
+  /** Writes a message to the screen, resuming rather than redrawing after a reconnect. */
   const show = (message: SerialMessage) => {
     const term = terminal.current;
     if (!term) {
       backlog.current.push(message);
       return;
     }
-    if (message.type === 'reset') term.reset();
-    term.write(message.text);
+    const step = message.type === 'reset' ? resumeFrom(log.current, message.text) : null;
+    if (step?.mode === 'reset') term.reset();
+    term.write(step ? step.text : message.text);
+    log.current = (
+      step?.mode === 'reset' ? step.text : log.current + (step?.text ?? message.text)
+    ).slice(-MAX_LOG);
+    setBytes(log.current.length);
   };
 
   useEffect(() => {
@@ -94,10 +101,6 @@ export function SerialConsole({ name }: { name: string }) {
       {
         onData: (message) => {
           show(message);
-          log.current = (
-            message.type === 'reset' ? message.text : log.current + message.text
-          ).slice(-MAX_LOG);
-          setBytes(log.current.length);
           if (message.text !== '') setLastOutput(Date.now());
         },
       },

@@ -93,12 +93,6 @@ export class StepError extends RestError {
   }
 }
 
-export class IncompatibleHardwareMethodError extends RestError {
-  constructor(details: string) {
-    super('IncompatibleHardwareMethodError', 404, 'HardwareManager method not found', details);
-  }
-}
-
 /** Any thrown value as IPA's error object; non-RESTErrors become CommandExecutionError. */
 export function toCommandError(err: unknown): CommandError {
   if (err instanceof RestError) return err.toJSON();

@@ -14,10 +14,14 @@ export const AppCmd = {
   GetChannelCipherSuites: 0x54,
   GetChannelInfo: 0x42,
   GetChannelAccess: 0x41,
+  ActivatePayload: 0x48,
+  DeactivatePayload: 0x49,
+  GetPayloadActivationStatus: 0x4a,
 } as const;
 
 export const TransportCmd = {
   GetLanConfigurationParameters: 0x02,
+  GetSolConfigurationParameters: 0x22,
 } as const;
 
 export const ChassisCmd = {

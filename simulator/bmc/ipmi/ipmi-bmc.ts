@@ -34,8 +34,13 @@ export class IpmiBmc {
   async start(): Promise<void> {
     if (this.socket) return;
     const socket = createSocket({ type: this.host.includes(':') ? 'udp6' : 'udp4' });
+    this.endpoint.push = (datagram, remote) => {
+      socket.send(datagram, remote.port, remote.address, (error) => {
+        if (error) this.options.logger?.debug({ err: error }, 'ipmi SOL packet not sent');
+      });
+    };
     socket.on('message', (datagram, remote) => {
-      for (const reply of this.endpoint.handle(datagram)) {
+      for (const reply of this.endpoint.handle(datagram, remote)) {
         socket.send(reply, remote.port, remote.address, (error) => {
           if (error) this.options.logger?.debug({ err: error }, 'ipmi reply not sent');
         });
@@ -56,12 +61,15 @@ export class IpmiBmc {
     });
     this.socket = socket;
     this.boundPort = socket.address().port;
+    this.endpoint.port = this.boundPort;
   }
 
   async stop(): Promise<void> {
     const socket = this.socket;
     this.socket = undefined;
     this.boundPort = undefined;
+    this.endpoint.close();
+    this.endpoint.push = undefined;
     if (!socket) return;
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }

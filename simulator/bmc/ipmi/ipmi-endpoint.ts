@@ -1,7 +1,16 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock, Logger } from '../../../lib';
 import type { Machine } from '../../machine';
-import { AppCmd, Completion, NetFn, PayloadType, Privilege, RmcpStatus, SUITE_3 } from './codes';
+import {
+  AppCmd,
+  Completion,
+  NetFn,
+  PayloadType,
+  Privilege,
+  RmcpStatus,
+  SUITE_3,
+  TransportCmd,
+} from './codes';
 import { handleCommand } from './commands';
 import { type SessionKeys, decryptPayload, deriveKeys, encryptPayload, hmacSha1 } from './crypto';
 import {
@@ -12,6 +21,8 @@ import {
   parsePacket,
   parseRequest,
 } from './packet';
+
+type V20Packet = Extract<ReturnType<typeof parsePacket>, { kind: 'v20' }>;
 
 /** Idle RMCP+ sessions end after this long (ipmitool's default session timeout is 60 s). */
 export const SESSION_IDLE_MS = 60_000;
@@ -33,7 +44,18 @@ interface PendingSession {
   keys: SessionKeys | undefined;
   outSequence: number;
   lastSeen: number;
+  /** Where the console talks from (SOL output is pushed there). */
+  remote: Remote | undefined;
+  sol: { unsubscribe: () => void; sequence: number } | undefined;
 }
+
+export interface Remote {
+  address: string;
+  port: number;
+}
+
+/** Bytes of serial output per SOL packet (the outbound payload size we announce). */
+const SOL_CHUNK = 200;
 
 /**
  * The protocol side of one machine's IPMI 2.0 BMC: RMCP+ session set-up with cipher suite 3
@@ -44,6 +66,10 @@ interface PendingSession {
 export class IpmiEndpoint {
   private readonly sessions = new Map<number, PendingSession>();
   readonly guid: Buffer;
+  /** Sends a datagram the BMC originates (SOL output); set by the socket owner. */
+  push: ((datagram: Buffer, remote: Remote) => void) | undefined;
+  /** The UDP port SOL runs on (this BMC's own). */
+  port = 623;
 
   constructor(
     readonly machine: Machine,
@@ -58,10 +84,10 @@ export class IpmiEndpoint {
   }
 
   /** Answers one datagram; an empty list means silence. */
-  handle(datagram: Buffer): Buffer[] {
+  handle(datagram: Buffer, remote?: Remote): Buffer[] {
     if (this.machine.faults.bmcUnreachable) return [];
     try {
-      return this.dispatch(datagram);
+      return this.dispatch(datagram, remote);
     } catch (error) {
       this.logger?.warn(
         { machine: this.machine.id, err: error },
@@ -71,7 +97,12 @@ export class IpmiEndpoint {
     }
   }
 
-  private dispatch(datagram: Buffer): Buffer[] {
+  /** Ends every session (and its SOL stream); the BMC is going away. */
+  close(): void {
+    for (const sid of [...this.sessions.keys()]) this.dropSession(sid);
+  }
+
+  private dispatch(datagram: Buffer, remote: Remote | undefined): Buffer[] {
     this.expireSessions();
     const packet = parsePacket(datagram);
     if (!packet || packet.kind === 'asf') return [];
@@ -107,7 +138,9 @@ export class IpmiEndpoint {
             }),
           ];
         }
-        return this.inSession(packet.sessionId, packet);
+        return this.inSession(packet.sessionId, packet, remote);
+      case PayloadType.Sol:
+        return this.solFromConsole(packet, remote);
       case PayloadType.OpenSessionRequest:
         return this.openSession(packet.payload);
       case PayloadType.Rakp1:
@@ -181,6 +214,8 @@ export class IpmiEndpoint {
       keys: undefined,
       outSequence: 0,
       lastSeen: this.clock.now(),
+      remote: undefined,
+      sol: undefined,
     });
     return reply(RmcpStatus.Ok, bmcSid, maxPrivilege);
   }
@@ -298,21 +333,44 @@ export class IpmiEndpoint {
     return rakp4(RmcpStatus.Ok, session.consoleSid, icv);
   }
 
-  private inSession(
-    bmcSid: number,
-    packet: Extract<ReturnType<typeof parsePacket>, { kind: 'v20' }>,
-  ): Buffer[] {
-    const session = this.sessions.get(bmcSid);
-    if (!session || session.state !== 'active' || !session.keys) return [];
+  /** The decrypted payload of an authenticated in-session packet, or undefined to drop it. */
+  private open(
+    packet: V20Packet,
+    remote: Remote | undefined,
+  ): { session: PendingSession; plain: Buffer } | undefined {
+    const session = this.sessions.get(packet.sessionId);
+    if (!session || session.state !== 'active' || !session.keys) return undefined;
     // Suite 3 requires integrity and confidentiality on every in-session message.
-    if (!packet.authenticated || !packet.encrypted || !packet.signed || !packet.authCode) return [];
+    if (!packet.authenticated || !packet.encrypted || !packet.signed || !packet.authCode)
+      return undefined;
     const expected = hmacSha1(session.keys.k1, packet.signed).subarray(0, 12);
-    if (!timingSafeEqual(expected, packet.authCode)) return [];
+    if (!timingSafeEqual(expected, packet.authCode)) return undefined;
     const plain = decryptPayload(session.keys.aesKey, packet.payload);
-    if (!plain) return [];
+    if (!plain) return undefined;
+    session.lastSeen = this.clock.now();
+    if (remote) session.remote = remote;
+    return { session, plain };
+  }
+
+  private seal(session: PendingSession, payloadType: number, plain: Buffer): Buffer {
+    session.outSequence = (session.outSequence + 1) >>> 0 || 1;
+    const keys = session.keys!;
+    return buildV20({
+      payloadType,
+      sessionId: session.consoleSid,
+      sequence: session.outSequence,
+      payload: encryptPayload(keys.aesKey, plain),
+      encrypted: true,
+      sign: (signed) => hmacSha1(keys.k1, signed),
+    });
+  }
+
+  private inSession(bmcSid: number, packet: V20Packet, remote: Remote | undefined): Buffer[] {
+    const opened = this.open(packet, remote);
+    if (!opened) return [];
+    const { session, plain } = opened;
     const request = parseRequest(plain);
     if (!request) return [];
-    session.lastSeen = this.clock.now();
     let closeAfter = false;
     let response: Buffer;
     if (request.netFn === NetFn.App && request.cmd === AppCmd.SetSessionPrivilegeLevel) {
@@ -322,7 +380,8 @@ export class IpmiEndpoint {
       if (target === bmcSid) {
         closeAfter = true;
         response = buildResponse(request, Completion.Ok);
-      } else if (this.sessions.delete(target)) {
+      } else if (this.sessions.has(target)) {
+        this.dropSession(target);
         response = buildResponse(request, Completion.Ok);
       } else {
         response = buildResponse(request, Completion.InvalidSessionId);
@@ -333,6 +392,22 @@ export class IpmiEndpoint {
         request.cmd === AppCmd.GetChannelCipherSuites)
     ) {
       response = this.preSession(request);
+    } else if (request.netFn === NetFn.App && request.cmd === AppCmd.ActivatePayload) {
+      response = this.activateSol(session, request);
+    } else if (request.netFn === NetFn.App && request.cmd === AppCmd.DeactivatePayload) {
+      response = this.deactivateSol(session, request);
+    } else if (request.netFn === NetFn.App && request.cmd === AppCmd.GetPayloadActivationStatus) {
+      const active = [...this.sessions.values()].some((s) => s.sol !== undefined);
+      response = buildResponse(
+        request,
+        Completion.Ok,
+        Buffer.from([0x01, active ? 0x01 : 0x00, 0x00]),
+      );
+    } else if (
+      request.netFn === NetFn.Transport &&
+      request.cmd === TransportCmd.GetSolConfigurationParameters
+    ) {
+      response = this.solParameter(request);
     } else {
       const result = handleCommand(
         {
@@ -345,18 +420,92 @@ export class IpmiEndpoint {
       );
       response = buildResponse(request, result.completion, result.data);
     }
-    session.outSequence = (session.outSequence + 1) >>> 0 || 1;
-    const keys = session.keys;
-    const out = buildV20({
-      payloadType: PayloadType.Ipmi,
-      sessionId: session.consoleSid,
-      sequence: session.outSequence,
-      payload: encryptPayload(keys.aesKey, response),
-      encrypted: true,
-      sign: (signed) => hmacSha1(keys.k1, signed),
-    });
-    if (closeAfter) this.sessions.delete(bmcSid);
+    const out = this.seal(session, PayloadType.Ipmi, response);
+    if (closeAfter) this.dropSession(bmcSid);
     return [out];
+  }
+
+  private activateSol(session: PendingSession, request: IpmiRequest): Buffer {
+    if ((request.data[0] ?? 0) !== PayloadType.Sol)
+      return buildResponse(request, Completion.InvalidDataField);
+    if (session.privilege < Privilege.User) return buildResponse(request, 0xd4);
+    if ([...this.sessions.values()].some((s) => s.sol !== undefined)) {
+      // Payload already active on another session.
+      return buildResponse(request, 0x80);
+    }
+    session.sol = {
+      sequence: 0,
+      unsubscribe: this.machine.serial.subscribe((chunk) => this.solOutput(session, chunk)),
+    };
+    const data = Buffer.alloc(12);
+    data.writeUInt16LE(SOL_CHUNK + 4, 4);
+    data.writeUInt16LE(SOL_CHUNK + 4, 6);
+    data.writeUInt16LE(this.port, 8);
+    data.writeUInt16LE(0xffff, 10);
+    return buildResponse(request, Completion.Ok, data);
+  }
+
+  private deactivateSol(session: PendingSession, request: IpmiRequest): Buffer {
+    const active = [...this.sessions.values()].find((s) => s.sol !== undefined);
+    if (!active) return buildResponse(request, 0x80);
+    active.sol!.unsubscribe();
+    active.sol = undefined;
+    void session;
+    return buildResponse(request, Completion.Ok);
+  }
+
+  /** Serial output of the machine, cut into SOL packets (sequence 1–15) for the console. */
+  private solOutput(session: PendingSession, chunk: string): void {
+    const sol = session.sol;
+    if (!sol || !session.remote || !this.push || !this.sessions.has(session.bmcSid)) return;
+    if (this.machine.faults.bmcUnreachable) return;
+    const bytes = Buffer.from(chunk, 'utf8');
+    for (let at = 0; at < bytes.length; at += SOL_CHUNK) {
+      sol.sequence = (sol.sequence % 15) + 1;
+      const packet = Buffer.concat([
+        Buffer.from([sol.sequence, 0, 0, 0]),
+        bytes.subarray(at, at + SOL_CHUNK),
+      ]);
+      this.push(this.seal(session, PayloadType.Sol, packet), session.remote);
+    }
+  }
+
+  /** A SOL packet from the console: acknowledge its characters (keystrokes go nowhere). */
+  private solFromConsole(packet: V20Packet, remote: Remote | undefined): Buffer[] {
+    const opened = this.open(packet, remote);
+    if (!opened || !opened.session.sol) return [];
+    const { session, plain } = opened;
+    if (plain.length < 4) return [];
+    const sequence = plain[0]! & 0x0f;
+    if (sequence === 0) return [];
+    const accepted = Math.min(255, plain.length - 4);
+    return [this.seal(session, PayloadType.Sol, Buffer.from([0, sequence, accepted, 0]))];
+  }
+
+  private solParameter(request: IpmiRequest): Buffer {
+    const parameter = request.data[1];
+    const port = Buffer.alloc(2);
+    port.writeUInt16LE(this.port, 0);
+    const values: Record<number, Buffer> = {
+      0: Buffer.from([0x00]),
+      1: Buffer.from([0x01]),
+      2: Buffer.from([0xc2]),
+      3: Buffer.from([0x0c, 0x60]),
+      4: Buffer.from([0x07, 0x32]),
+      5: Buffer.from([0x0a]),
+      6: Buffer.from([0x0a]),
+      7: Buffer.from([0x01]),
+      8: port,
+    };
+    const value = parameter === undefined ? undefined : values[parameter];
+    if (!value) return buildResponse(request, Completion.ParameterNotSupported);
+    return buildResponse(request, Completion.Ok, Buffer.concat([Buffer.from([0x11]), value]));
+  }
+
+  private dropSession(sid: number): void {
+    const session = this.sessions.get(sid);
+    session?.sol?.unsubscribe();
+    this.sessions.delete(sid);
   }
 
   private setPrivilege(session: PendingSession, request: IpmiRequest): Buffer {
@@ -375,7 +524,7 @@ export class IpmiEndpoint {
     const now = this.clock.now();
     for (const [sid, session] of this.sessions) {
       const limit = session.state === 'active' ? SESSION_IDLE_MS : HANDSHAKE_TIMEOUT_MS;
-      if (now - session.lastSeen > limit) this.sessions.delete(sid);
+      if (now - session.lastSeen > limit) this.dropSession(sid);
     }
   }
 }

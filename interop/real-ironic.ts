@@ -73,6 +73,8 @@ export class RealIronic {
   private port = 0;
   private installedVersion = '';
   private failed = false;
+  /** Kills Ironic if this process exits without stop() (a test runner tearing a worker down). */
+  private readonly killOnExit = () => this.child?.kill('SIGKILL');
 
   constructor(options: RealIronicOptions = {}) {
     this.options = options;
@@ -151,6 +153,7 @@ export class RealIronic {
   async stop(): Promise<void> {
     const child = this.child;
     this.child = null;
+    process.removeListener('exit', this.killOnExit);
     if (child && this.exited) {
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -213,6 +216,7 @@ export class RealIronic {
       child.once('error', () => resolve(null));
     });
     this.child = child;
+    process.once('exit', this.killOnExit);
   }
 
   private async waitUntilAnswering(timeoutMs: number): Promise<void> {

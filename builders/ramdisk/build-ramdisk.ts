@@ -39,10 +39,14 @@ import {
   selectModules,
 } from './kernel-modules';
 import { RootfsTree } from './rootfs-tree';
+import { USR_IMAGE_MODULES, USR_IMAGE_PATH, writeUsrImage } from './usr-image';
 
 export const AGENT_CONFIG_PATH = '/etc/ironic_python_agent/ironic_python_agent.conf';
 export const AGENT_CA_PATH = '/etc/ironic_python_agent/ca.crt';
 export const PLUGIN_DIR = '/usr/lib/ironic-python-agent/hardware-managers';
+
+/** BusyBox applets that also answer at /sbin (the kernel calls /sbin/modprobe; init is /sbin/init). */
+const SBIN_APPLETS = ['init', 'modprobe', 'insmod', 'rmmod', 'lsmod', 'reboot', 'poweroff', 'halt'];
 
 /** Modules loaded on every boot, whatever devices are present (file systems, BMC access). */
 const EARLY_MODULES = ['isofs', 'vfat', 'nls_cp437', 'nls_iso8859_1', 'nls_utf8', 'ipmi_devintf'];
@@ -74,6 +78,11 @@ export interface RamdiskOptions {
   hardwareManagers?: readonly string[];
   /** Shell scripts run, in the order given, after the network is up and before the agent. */
   bootScripts?: readonly string[];
+  /**
+   * `squashfs` (default): /usr is a compressed image inside the initramfs, mounted at boot, so
+   * the ramdisk runs in far less RAM. `flat`: everything unpacked into RAM.
+   */
+  layout?: 'squashfs' | 'flat';
   /** Timestamp of every archive entry (seconds); default SOURCE_DATE_EPOCH or 0. */
   mtime?: number;
   /** Progress messages. */
@@ -85,7 +94,12 @@ export interface RamdiskResult {
   kernel: string | null;
   kernelVersion: string;
   compressedBytes: number;
+  /** The cpio archive before compression: what the kernel unpacks into RAM. */
   uncompressedBytes: number;
+  /** Every file's bytes, whether unpacked into RAM or kept in the /usr image. */
+  unpackedBytes: number;
+  /** The squashfs /usr image, or null with the flat layout. */
+  usrImageBytes: number | null;
   sha256: string;
   tools: string[];
   missingOptionalTools: ToolSpec[];
@@ -151,13 +165,24 @@ export async function buildRamdisk(options: RamdiskOptions): Promise<RamdiskResu
     await addCustomisation(tree.fs, options, log);
 
     const mtime = options.mtime ?? sourceDateEpoch();
+    let archive = tree.fs;
+    let usrImageBytes: number | null = null;
+    if (options.layout !== 'flat') {
+      const image = join(scratch, 'usr.squashfs');
+      log('compressing /usr into a squashfs image (mksquashfs)');
+      // The image follows the archive's zstd level (fast builds stay fast); 19 otherwise.
+      const level = options.compression.kind === 'zstd' ? (options.compression.level ?? 19) : 19;
+      await writeUsrImage(tree.fs.entries(), join(scratch, 'staging'), image, mtime, level);
+      usrImageBytes = statSync(image).size;
+      archive = earlyTree(tree, kernel, image);
+    }
     mkdirSync(dirname(options.initramfs), { recursive: true });
     log(
       `writing ${options.initramfs} (${options.compression.kind}${options.compression.level !== undefined ? ':' + options.compression.level : ''})`,
     );
     const { input, done } = compressTo(options.initramfs, options.compression);
     const [uncompressedBytes] = await Promise.all([
-      writeCpio(tree.fs.entries(), input, { mtime }),
+      writeCpio(archive.entries(), input, { mtime }),
       done,
     ]);
 
@@ -173,6 +198,8 @@ export async function buildRamdisk(options: RamdiskOptions): Promise<RamdiskResu
       kernelVersion: kernel.version,
       compressedBytes: statSync(options.initramfs).size,
       uncompressedBytes,
+      unpackedBytes: tree.fs.contentBytes(),
+      usrImageBytes,
       sha256: await sha256File(options.initramfs),
       tools: check.found.map((f) => f.spec.name),
       missingOptionalTools: check.missingOptional,
@@ -189,6 +216,7 @@ export async function buildRamdisk(options: RamdiskOptions): Promise<RamdiskResu
 class RamdiskTree {
   readonly fs = new RootfsTree();
   busyboxApplets: string[] = [];
+  busyboxPath = '';
 
   /** Copies a program and every library ldd names for it (or for `libraryProbe`). */
   async addProgram(at: string, hostPath: string, libraryProbe = hostPath): Promise<void> {
@@ -248,6 +276,39 @@ async function addBusybox(tree: RamdiskTree): Promise<void> {
     throw new Error(`${busybox} lacks udhcpc or init: apt-get install busybox-static`);
   }
   tree.busyboxApplets = applets;
+  tree.busyboxPath = busybox;
+}
+
+/**
+ * What the kernel unpacks when /usr is an image: everything outside /usr, BusyBox with every
+ * applet (real tools shadow them once the image is mounted over /usr), the loop and squashfs
+ * modules, and the image itself.
+ */
+function earlyTree(
+  full: RamdiskTree,
+  kernel: { version: string; modulesDir: string },
+  usrImage: string,
+): RootfsTree {
+  const early = new RootfsTree();
+  for (const entry of full.fs.entries()) {
+    if (entry.path === '/usr' || entry.path.startsWith('/usr/')) continue;
+    early.addEntry(entry);
+  }
+  early.addHostFile('/usr/bin/busybox', full.busyboxPath, 0o755);
+  for (const applet of full.busyboxApplets) {
+    if (applet !== 'busybox' && applet !== 'linuxrc')
+      early.addSymlink(`/usr/bin/${applet}`, 'busybox');
+  }
+  for (const applet of SBIN_APPLETS) early.addSymlink(`/usr/sbin/${applet}`, '../bin/busybox');
+  const { index, depText } = readModuleIndex(kernel.modulesDir);
+  const selection = selectModules(index, USR_IMAGE_MODULES);
+  const root = `/usr/lib/modules/${kernel.version}`;
+  for (const rel of selection.files) {
+    early.addHostFile(`${root}/${rel}`, `${kernel.modulesDir}/${rel}`, 0o644);
+  }
+  early.addFile(`${root}/modules.dep`, filterModulesDep(depText, new Set(selection.files)));
+  early.addHostFile(USR_IMAGE_PATH, usrImage, 0o444);
+  return early;
 }
 
 function addBaseFiles(fs: RootfsTree): void {
@@ -322,7 +383,7 @@ async function prepareNode(
   if (options.stripNode === false || !findProgram('strip'))
     return { path: node, libraryProbe: node };
   const stripped = join(scratch, 'node');
-  const r = await runCommand('strip', ['--strip-debug', '-o', stripped, node]);
+  const r = await runCommand('strip', ['--strip-all', '-o', stripped, node]);
   if (r.exitCode !== 0) {
     log(`strip failed, embedding node unstripped: ${r.stderr.trim()}`);
     return { path: node, libraryProbe: node };

@@ -23,6 +23,8 @@ Builds the agent ramdisk (kernel + initramfs) from this machine's Debian package
       --boot-script FILE     run before the agent starts (repeatable, in order)
       --node PATH            the Node runtime to embed (default /usr/bin/node)
       --no-strip             keep the Node binary's debug symbols
+      --flat                 unpack everything into RAM instead of mounting /usr from a
+                             squashfs image (needs more RAM; no squashfs-tools needed)
   -h, --help
 `;
 
@@ -51,6 +53,7 @@ export function parseRamdiskArgs(argv: readonly string[]): RamdiskCli {
       'boot-script': { type: 'string', multiple: true },
       node: { type: 'string' },
       'no-strip': { type: 'boolean' },
+      flat: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -67,6 +70,7 @@ export function parseRamdiskArgs(argv: readonly string[]): RamdiskCli {
     hardwareManagers: values['hardware-manager'] ?? [],
     bootScripts: values['boot-script'] ?? [],
     stripNode: !(values['no-strip'] ?? false),
+    layout: values.flat ? 'flat' : 'squashfs',
   };
   if (values['kernel-version']) options.kernelVersion = values['kernel-version'];
   if (values['ssh-keys']) options.sshAuthorizedKeys = values['ssh-keys'];

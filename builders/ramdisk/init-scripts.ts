@@ -1,3 +1,5 @@
+import { USR_IMAGE_PATH } from './usr-image';
+
 /**
  * The shell scripts of the ramdisk's boot, for BusyBox sh. Kept as text here (not files in the
  * repository) so the builder alone decides every byte of the image.
@@ -36,6 +38,17 @@ mkdir -p /run/ironic-python-agent /var/log /var/run /tmp
 exec </dev/console >/dev/console 2>&1
 
 log() { echo "ipa-init: $*"; }
+
+# /usr is a compressed image (unless built --flat): its pages are read on demand instead of
+# being unpacked into RAM.
+if [ -f ${USR_IMAGE_PATH} ]; then
+  modprobe -q loop
+  modprobe -q squashfs
+  if ! mount -t squashfs -o ro,loop ${USR_IMAGE_PATH} /usr; then
+    log "cannot mount ${USR_IMAGE_PATH} on /usr; here is a shell"
+    exec sh
+  fi
+fi
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
 BOOTIF=

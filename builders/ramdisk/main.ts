@@ -25,7 +25,10 @@ async function main(): Promise<number> {
     [
       `kernel     ${result.kernel} (${result.kernelVersion})`,
       `initramfs  ${result.initramfs}`,
-      `size       ${(result.compressedBytes / MiB).toFixed(1)} MiB compressed, ${(result.uncompressedBytes / MiB).toFixed(1)} MiB unpacked`,
+      `size       ${(result.compressedBytes / MiB).toFixed(1)} MiB compressed, ${(result.uncompressedBytes / MiB).toFixed(1)} MiB unpacked into RAM` +
+        (result.usrImageBytes !== null
+          ? ` (of which a ${(result.usrImageBytes / MiB).toFixed(1)} MiB /usr image holding ${(result.unpackedBytes / MiB).toFixed(1)} MiB of files)`
+          : ''),
       `sha256     ${result.sha256}`,
       `contents   ${result.tools.length} tools, ${result.modules} kernel modules`,
       `built in   ${((Date.now() - started) / 1000).toFixed(1)} s`,

@@ -25,8 +25,10 @@ export class RootfsTree {
   static canonical(path: string): string {
     if (!path.startsWith('/')) throw new Error(`rootfs: path must be absolute: ${path}`);
     const norm = posix.normalize(path).replace(/\/+$/, '') || '/';
-    const top = norm.split('/')[1] ?? '';
-    return (USR_MERGED as readonly string[]).includes(top) ? `/usr${norm}` : norm;
+    const parts = norm.split('/');
+    // `/bin` itself is the merge symlink; only what lies below it moves into /usr.
+    const merged = parts.length > 2 && (USR_MERGED as readonly string[]).includes(parts[1]!);
+    return merged ? `/usr${norm}` : norm;
   }
 
   has(path: string): boolean {
@@ -115,6 +117,26 @@ export class RootfsTree {
     if (this.nodes.has(p)) throw conflict(p, this.nodes.get(p)!.kind, `${kind} device`);
     this.addParents(p);
     this.nodes.set(p, { kind, path: p, mode, major, minor });
+  }
+
+  /** Copies an entry of another tree (same path, content and mode). */
+  addEntry(entry: CpioEntry): void {
+    switch (entry.kind) {
+      case 'dir':
+        if (entry.path !== '/') this.addDir(entry.path, entry.mode);
+        break;
+      case 'file':
+        if ('data' in entry) this.addFile(entry.path, entry.data, entry.mode);
+        else this.addHostFile(entry.path, entry.source, entry.mode);
+        break;
+      case 'symlink':
+        this.addSymlink(entry.path, entry.target);
+        break;
+      case 'char':
+      case 'block':
+        this.addDevice(entry.path, entry.kind, entry.major, entry.minor, entry.mode);
+        break;
+    }
   }
 
   /** Every entry, parents before children, in byte order of the path: the archive's order. */

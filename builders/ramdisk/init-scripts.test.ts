@@ -49,7 +49,12 @@ describe('ramdisk boot scripts', () => {
       ['sh', '-c', `ip() { echo "ip $*" >&2; }; cat() { echo 2; }; . ${hook} bound`],
       {
         encoding: 'utf8',
-        env: { interface: 'eth0', ip: '10.0.2.15', mask: '24', router: '10.0.2.2' },
+        env: {
+          interface: 'eth0',
+          ip: '10.0.2.15',
+          mask: '24',
+          router: '10.0.2.2',
+        } as unknown as NodeJS.ProcessEnv,
       },
     );
     rmSync(dir, { recursive: true, force: true });

@@ -62,6 +62,14 @@ export interface ConductorOptions {
    * operations and heartbeats run at once; beyond it the API answers 503, as Ironic does.
    */
   workersPoolSize?: number;
+  /**
+   * `[conductor] max_concurrent_clean` (default 50) and `max_concurrent_deploy` (default 250):
+   * how many nodes may clean or deploy at once; beyond, requests get 503 and should be retried.
+   */
+  maxConcurrentClean?: number;
+  maxConcurrentDeploy?: number;
+  /** Connections per Redfish service (a simulator serves every BMC from one), default 32. */
+  redfishConnections?: number;
   /** Callback timeouts and how often they are checked (Ironic defaults: 1800 s, every 60 s). */
   provisionTimeouts?: TimeoutOptions;
 }
@@ -135,7 +143,7 @@ export class Conductor {
       },
       this.logger,
     );
-    const dispatchers = new RedfishDispatchers();
+    const dispatchers = new RedfishDispatchers(o.redfishConnections);
     const fake = new FakePower();
     const drivers = new Map<string, PowerDriver>([
       ['redfish', new RedfishPower({ clock: this.clock, dispatchers })],
@@ -182,6 +190,8 @@ export class Conductor {
       boot,
       logger: this.logger,
       pool,
+      maxConcurrentClean: o.maxConcurrentClean,
+      maxConcurrentDeploy: o.maxConcurrentDeploy,
     });
     ramdisk.continuation = async (row) => {
       if (row.provisionState === 'clean wait') await cleaning.onHeartbeat(row);

@@ -161,10 +161,19 @@ function extractMessage(text: string): string {
   }
 }
 
-/** The two dispatchers every Redfish client uses: verifying TLS, or not (`redfish_verify_ca`). */
+/**
+ * The two dispatchers every Redfish client uses: verifying TLS, or not (`redfish_verify_ca`).
+ * Connections are per origin: a real BMC is its own origin, a simulator serves a whole fleet
+ * from one, where 8 connections queued a thousand machines' power changes behind each other.
+ */
 export class RedfishDispatchers {
-  readonly verifying = new Agent({ connections: 8 });
-  readonly insecure = new Agent({ connections: 8, connect: { rejectUnauthorized: false } });
+  readonly verifying: Agent;
+  readonly insecure: Agent;
+
+  constructor(connections = 32) {
+    this.verifying = new Agent({ connections });
+    this.insecure = new Agent({ connections, connect: { rejectUnauthorized: false } });
+  }
 
   for(verifyCa: boolean): Dispatcher {
     return verifyCa ? this.verifying : this.insecure;

@@ -77,6 +77,17 @@ export class NodeStore {
       .all();
   }
 
+  /** How many nodes are in any of `states` (Ironic's concurrent action limits). */
+  countInStates(states: readonly string[]): number {
+    if (states.length === 0) return 0;
+    const row = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(nodes)
+      .where(inArray(nodes.provisionState, [...states]))
+      .get();
+    return Number(row?.n ?? 0);
+  }
+
   insertNode(row: NewNodeRow): NodeRow {
     return this.db.insert(nodes).values(row).returning().get();
   }

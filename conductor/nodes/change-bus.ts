@@ -22,8 +22,19 @@ export class ChangeBus {
     return () => this.listeners.delete(listener);
   }
 
-  emit(uuid: string, reason: string, node: NodeView | null): void {
-    const change: NodeChange = { seq: ++this.seq, reason, uuid, node };
+  /**
+   * `node` may be a thunk: the view is then built only when someone listens (a heartbeat
+   * written with no console attached costs no view).
+   */
+  emit(uuid: string, reason: string, node: NodeView | null | (() => NodeView | null)): void {
+    const seq = ++this.seq;
+    if (this.listeners.size === 0) return;
+    const change: NodeChange = {
+      seq,
+      reason,
+      uuid,
+      node: typeof node === 'function' ? node() : node,
+    };
     for (const listener of this.listeners) {
       // A failing listener (a console tab) must not break the write that triggered it.
       try {

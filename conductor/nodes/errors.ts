@@ -20,6 +20,7 @@ export const ErrorCode = {
   NotAcceptable: 406,
   PowerStateFailure: 500,
   NoFreeConductorWorker: 503,
+  ConcurrentActionLimit: 503,
 } as const;
 export type ErrorCode = keyof typeof ErrorCode;
 

@@ -206,7 +206,7 @@ export class NodeService {
           return updated;
         })
       : this.store.updateNode(uuid, { ...patch, updatedAt: at });
-    this.bus.emit(uuid, reason, this.view(row));
+    this.bus.emit(uuid, reason, () => this.view(row));
     return row;
   }
 
@@ -260,7 +260,7 @@ export class NodeService {
   recordEvent(uuid: string, type: string, data: Record<string, unknown> = {}): NodeEventRow {
     const ev = this.store.appendEvent({ nodeUuid: uuid, at: this.now(), type, data });
     const row = this.store.getNode(uuid);
-    this.bus.emit(uuid, type, row ? this.view(row) : null);
+    this.bus.emit(uuid, type, () => (row ? this.view(row) : null));
     return ev;
   }
 

@@ -85,3 +85,43 @@ describe('a full worker pool', () => {
     expect(h.pool.stats().busy).toBe(0);
   });
 });
+
+describe('concurrent action limits', () => {
+  let h: Harness;
+  afterEach(() => h.close());
+
+  it('refuses provide beyond max_concurrent_clean and deploy beyond max_concurrent_deploy', async () => {
+    h = createHarness({ maxConcurrentClean: 1, maxConcurrentDeploy: 1, fastTrack: false });
+    const make = (name: string, state: 'manageable' | 'available') =>
+      h.nodes.create({
+        name,
+        driver: 'fake-hardware',
+        provision_state: state,
+        instance_info: { image_source: 'http://img/x.raw', image_checksum: 'a'.repeat(64) },
+      });
+    make('a', 'manageable');
+    make('b', 'manageable');
+    make('c', 'available');
+    make('d', 'available');
+    const put = (name: string, target: string) =>
+      h.api.inject({
+        method: 'PUT',
+        url: `/v1/nodes/${name}/states/provision`,
+        headers: V('1.96'),
+        payload: { target },
+      });
+    expect((await put('a', 'provide')).statusCode).toBe(202);
+    await h.idle();
+    expect(h.nodes.get('a').provisionState).toBe('clean wait');
+    const refused = await put('b', 'provide');
+    expect(refused.statusCode).toBe(503);
+    expect(faultOf(refused.body).faultstring).toBe(
+      'Unable to complete the requested action because the conductor is at maximum capacity for cleaning. Please retry later.',
+    );
+    expect(h.nodes.get('b').provisionState).toBe('manageable');
+    expect((await put('c', 'active')).statusCode).toBe(202);
+    await h.idle();
+    expect(h.nodes.get('c').provisionState).toBe('wait call-back');
+    expect((await put('d', 'active')).statusCode).toBe(503);
+  });
+});

@@ -55,7 +55,14 @@ export interface ProvisionServiceOptions {
   logger: Logger;
   /** Each accepted verb runs on a worker (the reserve allowed); none free → 503. */
   pool?: WorkerPool;
+  /** `[conductor] max_concurrent_clean` (50) and `max_concurrent_deploy` (250). */
+  maxConcurrentClean?: number;
+  maxConcurrentDeploy?: number;
 }
+
+// The states each limit counts, as Ironic's `_concurrent_action_limit` does.
+const CLEANING_STATES = ['deleting', 'cleaning', 'clean wait'] as const;
+const DEPLOYING_STATES = ['deploying', 'wait call-back'] as const;
 
 /** What a deploy/rebuild request carries besides the target. */
 interface DeployRequest {
@@ -121,6 +128,7 @@ export class ProvisionService {
         `The "${verb}" action is not supported by the embedded conductor yet.`,
       );
     }
+    this.checkConcurrency(verb);
     if (deploy) {
       // Ironic validates the deploy interface before accepting the request.
       if (node.maintenance) {
@@ -164,6 +172,27 @@ export class ProvisionService {
 
   async idle(): Promise<void> {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+  }
+
+  /**
+   * Global caps on nodes cleaning or deploying at once: beyond them requests are refused (503),
+   * not queued, so a bulk `provide` cannot take every worker from the agents' heartbeats.
+   */
+  private checkConcurrency(verb: ApiVerb): void {
+    const cleaning =
+      verb === 'provide' || verb === 'clean' || verb === 'deleted' || verb === 'undeploy';
+    const deploying = verb === 'active' || verb === 'deploy' || verb === 'rebuild';
+    if (!cleaning && !deploying) return;
+    const limit = cleaning
+      ? (this.o.maxConcurrentClean ?? 50)
+      : (this.o.maxConcurrentDeploy ?? 250);
+    const count = this.nodes.store.countInStates(cleaning ? CLEANING_STATES : DEPLOYING_STATES);
+    if (count >= limit) {
+      throw new ConductorError(
+        'ConcurrentActionLimit',
+        `Unable to complete the requested action because the conductor is at maximum capacity for ${cleaning ? (verb === 'provide' || verb === 'clean' ? 'cleaning' : 'unprovisioning') : 'provisioning'}. Please retry later.`,
+      );
+    }
   }
 
   /** `configdrive` and `deploy_steps` of deploy/rebuild; refused with any other verb. */

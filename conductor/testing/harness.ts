@@ -56,7 +56,12 @@ export interface Harness {
 
 /** The conductor's services over a temp database, with the API ready for `inject`. */
 export function createHarness(
-  opts: Partial<RamdiskOptions> & { automatedClean?: boolean; workersPoolSize?: number } = {},
+  opts: Partial<RamdiskOptions> & {
+    automatedClean?: boolean;
+    workersPoolSize?: number;
+    maxConcurrentClean?: number;
+    maxConcurrentDeploy?: number;
+  } = {},
 ): Harness {
   const tmp = tempDir();
   const clock = new FakeClock();
@@ -117,6 +122,8 @@ export function createHarness(
     boot,
     logger,
     pool,
+    maxConcurrentClean: opts.maxConcurrentClean,
+    maxConcurrentDeploy: opts.maxConcurrentDeploy,
   });
   ramdisk.continuation = async (row) => {
     if (row.provisionState === 'clean wait') await cleaning.onHeartbeat(row);

@@ -4,15 +4,49 @@ import { NODE_LIST_FIELDS, PORT_LIST_FIELDS, type NodeView } from '../../nodes/n
 import type { ApiContext } from '../context';
 import { parseBool, parseFields, pick } from '../fields';
 import { atLeast } from '../microversion';
+import { nextLink, paginate, parsePaging, rowKey, type PagingQuery } from '../paging';
+import type { NodeRow, PortRow } from '../../db/schema';
 
-type ListQuery = {
+type ListQuery = PagingQuery & {
   detail?: string;
   fields?: string;
   provision_state?: string;
   maintenance?: string;
   driver?: string;
-  limit?: string;
 };
+
+// Columns a list may be sorted by (Ironic refuses the JSON ones and computed fields).
+const NODE_SORTABLE: ReadonlySet<string> = new Set([
+  'uuid',
+  'name',
+  'description',
+  'driver',
+  'provision_state',
+  'target_provision_state',
+  'power_state',
+  'target_power_state',
+  'maintenance',
+  'maintenance_reason',
+  'fault',
+  'last_error',
+  'automated_clean',
+  'created_at',
+  'updated_at',
+  'provision_updated_at',
+  'inspection_started_at',
+  'inspection_finished_at',
+]);
+const PORT_SORTABLE: ReadonlySet<string> = new Set([
+  'uuid',
+  'address',
+  'node_uuid',
+  'pxe_enabled',
+  'created_at',
+  'updated_at',
+]);
+
+const nodeKey = (row: NodeRow, key: string) => (row as Record<string, unknown>)[rowKey(key)];
+const portKey = (row: PortRow, key: string) => (row as Record<string, unknown>)[rowKey(key)];
 
 const NODE_FIELDS: readonly string[] = [
   'uuid',
@@ -83,32 +117,45 @@ function shape(
   return fields ?? (detail ? null : list);
 }
 
-function parseLimit(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0)
-    throw invalidParameter(`Limit must be a non-negative integer: ${value}`);
-  return n || undefined;
-}
-
 export function nodeRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const listNodes = (detailForced: boolean, q: ListQuery) => {
+  const listNodes = (detailForced: boolean, q: ListQuery, path: string) => {
     const fields = shape(detailForced, q, NODE_FIELDS, NODE_LIST_FIELDS);
-    const limit = parseLimit(q.limit);
+    const paging = parsePaging(q, NODE_SORTABLE);
     const rows = ctx.nodes.list({
       provisionState: q.provision_state,
       maintenance: parseBool(q.maintenance, 'maintenance'),
       driver: q.driver,
     });
-    const views = rows.slice(0, limit).map((r) => ctx.nodes.view(r));
-    return { nodes: views.map((v) => (fields ? pick(v, fields) : v)) };
+    // Views are built for the page only: a fleet of 10,000 is listed 1,000 at a time.
+    const { page, more } = paginate(rows, paging, {
+      uuidOf: (r) => r.uuid,
+      keyOf: nodeKey,
+      kind: 'Node',
+    });
+    const views = page.map((r) => ctx.nodes.view(r));
+    return {
+      nodes: views.map((v) => (fields ? pick(v, fields) : v)),
+      ...(more
+        ? {
+            next: nextLink(
+              ctx.baseUrl(),
+              path,
+              q as Record<string, string | undefined>,
+              paging.limit,
+              page.at(-1)!.uuid,
+            ),
+          }
+        : {}),
+    };
   };
 
-  app.get<{ Querystring: ListQuery }>('/v1/nodes', (req) => listNodes(false, req.query));
+  app.get<{ Querystring: ListQuery }>('/v1/nodes', (req) =>
+    listNodes(false, req.query, '/v1/nodes'),
+  );
   app.get<{ Querystring: ListQuery }>('/v1/nodes/detail', (req) => {
     if (req.query.fields !== undefined)
       throw invalidParameter('Can not specify ?detail=True and fields in the same request.');
-    return listNodes(true, req.query);
+    return listNodes(true, req.query, '/v1/nodes/detail');
   });
 
   app.get<{ Params: { ident: string }; Querystring: { fields?: string } }>(
@@ -155,15 +202,16 @@ export function nodeRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return { inventory: inv.inventory, plugin_data: inv.pluginData };
   });
 
-  app.get<{ Params: { ident: string }; Querystring: { detail?: string; fields?: string } }>(
-    '/v1/nodes/:ident/ports',
-    (req) => {
-      const fields = shape(false, req.query, PORT_FIELDS, PORT_LIST_FIELDS);
-      const node = ctx.nodes.get(req.params.ident);
-      const views = ctx.nodes.store.listPorts(node.uuid).map((p) => ctx.nodes.portView(p));
-      return { ports: views.map((v) => (fields ? pick(v, fields) : v)) };
-    },
-  );
+  app.get<{
+    Params: { ident: string };
+    Querystring: PagingQuery & { detail?: string; fields?: string };
+  }>('/v1/nodes/:ident/ports', (req) => {
+    const node = ctx.nodes.get(req.params.ident);
+    return pagedPorts(ctx, ctx.nodes.store.listPorts(node.uuid), req.query, {
+      path: `/v1/nodes/${node.uuid}/ports`,
+      detailForced: false,
+    });
+  });
 
   app.get<{ Params: { ident: string } }>('/v1/nodes/:ident/states', (req) => {
     const v = ctx.nodes.view(ctx.nodes.get(req.params.ident));
@@ -248,26 +296,59 @@ export function nodeRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 }
 
+/** A page of ports as Ironic lists them, with a `next` link when the page is full. */
+function pagedPorts(
+  ctx: ApiContext,
+  rows: PortRow[],
+  q: PagingQuery & { detail?: string; fields?: string },
+  opts: { path: string; detailForced: boolean },
+) {
+  const fields = shape(opts.detailForced, q, PORT_FIELDS, PORT_LIST_FIELDS);
+  const paging = parsePaging(q, PORT_SORTABLE);
+  const { page, more } = paginate(rows, paging, {
+    uuidOf: (p) => p.uuid,
+    keyOf: portKey,
+    kind: 'Port',
+  });
+  const views = page.map((p) => ctx.nodes.portView(p));
+  return {
+    ports: views.map((v) => (fields ? pick(v, fields) : v)),
+    ...(more
+      ? {
+          next: nextLink(
+            ctx.baseUrl(),
+            opts.path,
+            q as Record<string, string | undefined>,
+            paging.limit,
+            page.at(-1)!.uuid,
+          ),
+        }
+      : {}),
+  };
+}
+
 export function portRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  type PortQuery = {
+  type PortQuery = PagingQuery & {
     detail?: string;
     fields?: string;
     node_uuid?: string;
     node?: string;
     address?: string;
   };
-  const listPorts = (detailForced: boolean, q: PortQuery) => {
-    const fields = shape(detailForced, q, PORT_FIELDS, PORT_LIST_FIELDS);
+  const listPorts = (detailForced: boolean, q: PortQuery, path: string) => {
     let nodeUuid: string | undefined;
     const nodeIdent = q.node_uuid ?? q.node;
     if (nodeIdent) nodeUuid = ctx.nodes.get(nodeIdent).uuid;
     let rows = ctx.nodes.store.listPorts(nodeUuid);
     if (q.address) rows = rows.filter((p) => p.address === q.address!.toLowerCase());
-    const views = rows.map((p) => ctx.nodes.portView(p));
-    return { ports: views.map((v) => (fields ? pick(v, fields) : v)) };
+    return pagedPorts(ctx, rows, q, { path, detailForced });
   };
-  app.get<{ Querystring: PortQuery }>('/v1/ports', (req) => listPorts(false, req.query));
-  app.get<{ Querystring: PortQuery }>('/v1/ports/detail', (req) => listPorts(true, req.query));
+  app.get<{ Querystring: PortQuery }>('/v1/ports', (req) =>
+    listPorts(false, req.query, '/v1/ports'),
+  );
+  app.get<{ Querystring: PortQuery }>('/v1/ports/detail', (req) =>
+    listPorts(true, req.query, '/v1/ports/detail'),
+  );
   app.get<{ Params: { uuid: string } }>('/v1/ports/:uuid', (req) => {
     const port = ctx.nodes.store.getPort(req.params.uuid.toLowerCase());
     if (!port)

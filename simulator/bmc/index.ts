@@ -1,2 +1,3 @@
 export type { MachineDirectory } from './directory';
 export { createRedfishApp, type RedfishAppOptions } from './redfish';
+export { IpmiBmc, type IpmiBmcOptions, IpmiEndpoint } from './ipmi';

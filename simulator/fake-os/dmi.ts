@@ -1,5 +1,4 @@
 import type { Machine } from '../machine';
-import { cpuCount } from '../machine';
 
 /** SMBIOS data as /sys/class/dmi/id and dmidecode show it. */
 export function dmiIdFiles(machine: Machine): Record<string, string> {
@@ -193,7 +192,6 @@ function structures(machine: Machine): Structure[] {
     ]);
   }
   add(32, 20, 'System Boot Information', [['Status', 'No errors detected']]);
-  void cpuCount;
   return out;
 }
 

@@ -52,6 +52,24 @@ describe('mounting an EFI system partition and registering a loader', () => {
     expect(await os.listDir('/mnt/esp/EFI/ubuntu')).toEqual(['grubx64.efi', 'shimx64.efi']);
     expect(await os.readFile('/mnt/esp/EFI/BOOT/BOOTX64.EFI')).toBe('MZ fallback');
     expect(await os.readFile('/proc/mounts')).toContain('/dev/sda1 /mnt/esp vfat');
+    const shown = JSON.parse(
+      (await os.run('lsblk', ['-J', '-o', 'KNAME,MOUNTPOINT,MOUNTPOINTS', '/dev/sda'])).stdout,
+    ) as {
+      blockdevices: Array<{
+        mountpoint: string | null;
+        children: Array<{
+          kname: string;
+          mountpoint: string | null;
+          mountpoints: (string | null)[];
+        }>;
+      }>;
+    };
+    expect(shown.blockdevices[0]!.mountpoint).toBeNull();
+    expect(shown.blockdevices[0]!.children[0]).toEqual({
+      kname: 'sda1',
+      mountpoint: '/mnt/esp',
+      mountpoints: ['/mnt/esp'],
+    });
     expect((await os.run('mount', ['/dev/sda1', '/mnt/esp'])).exitCode).toBe(32);
     expect((await os.run('umount', ['/mnt/esp'])).exitCode).toBe(0);
     expect(await os.listDir('/mnt/esp')).toEqual([]);

@@ -108,7 +108,7 @@ function addBlockDevices(vfs: Vfs, machine: Machine): void {
       vfs.file(`${deviceDir}/vendor`, '0x1af4\n');
       vfs.link(`${blockDir}/device`, '../../../' + deviceDir.split('/').pop()!);
     } else {
-      const [host, channel, target, lun] = (disk.hctl ?? '0:0:0:0').split(':');
+      const [host, channel, target] = (disk.hctl ?? '0:0:0:0').split(':');
       const hctl = disk.hctl ?? '0:0:0:0';
       deviceDir = `/sys/devices/pci0000:00/${disk.controllerPci}/host${host}/target${host}:${channel}:${target}/${hctl}`;
       blockDir = `${deviceDir}/block/${disk.name}`;
@@ -121,7 +121,6 @@ function addBlockDevices(vfs: Vfs, machine: Machine): void {
       vfs.file(`${deviceDir}/rev`, 'GS0F\n');
       vfs.dir(`${deviceDir}/scsi_device/${hctl}`);
       vfs.link(`${blockDir}/device`, `../../../${hctl}`);
-      void lun;
     }
     vfs.file(`${blockDir}/size`, `${Math.floor(disk.sizeBytes / 512)}\n`);
     vfs.file(`${blockDir}/removable`, '0\n');

@@ -61,6 +61,11 @@ export class MountTable {
     return true;
   }
 
+  /** Where a device is mounted, if it is. */
+  mountpointOf(device: string): string | null {
+    return [...this.mounts.values()].find((m) => m.device === device)?.dir ?? null;
+  }
+
   isMounted(dir: string): boolean {
     return this.mounts.has(dir);
   }

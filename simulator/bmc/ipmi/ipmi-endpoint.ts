@@ -395,7 +395,7 @@ export class IpmiEndpoint {
     } else if (request.netFn === NetFn.App && request.cmd === AppCmd.ActivatePayload) {
       response = this.activateSol(session, request);
     } else if (request.netFn === NetFn.App && request.cmd === AppCmd.DeactivatePayload) {
-      response = this.deactivateSol(session, request);
+      response = this.deactivateSol(request);
     } else if (request.netFn === NetFn.App && request.cmd === AppCmd.GetPayloadActivationStatus) {
       const active = [...this.sessions.values()].some((s) => s.sol !== undefined);
       response = buildResponse(
@@ -445,12 +445,11 @@ export class IpmiEndpoint {
     return buildResponse(request, Completion.Ok, data);
   }
 
-  private deactivateSol(session: PendingSession, request: IpmiRequest): Buffer {
+  private deactivateSol(request: IpmiRequest): Buffer {
     const active = [...this.sessions.values()].find((s) => s.sol !== undefined);
     if (!active) return buildResponse(request, 0x80);
     active.sol!.unsubscribe();
     active.sol = undefined;
-    void session;
     return buildResponse(request, Completion.Ok);
   }
 

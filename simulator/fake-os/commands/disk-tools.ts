@@ -356,8 +356,7 @@ export const wipefs: CommandHandler = (ctx, args) => {
     );
   if (ioError(ctx.machine, node.disk))
     return fail(1, `wipefs: error: ${device}: probing initialization failed: Input/output error`);
-  if (!args.includes('--all') && !args.includes('-a'))
-    return ok(listSignatures(ctx, node, device!));
+  if (!args.includes('--all') && !args.includes('-a')) return ok(listSignatures(ctx, node));
   const out: string[] = [];
   const erase = (offset: number, bytes: Uint8Array, kind: string) => {
     node.disk.data.write(node.offset + offset, new Uint8Array(bytes.length));
@@ -409,7 +408,7 @@ export const wipefs: CommandHandler = (ctx, args) => {
   return ok(out.map((l) => `${l}\n`).join(''));
 };
 
-function listSignatures(ctx: CommandContext, node: BlockNode, device: string): string {
+function listSignatures(ctx: CommandContext, node: BlockNode): string {
   const layout = ctx.disks.layout(node.disk.spec.name);
   const rows: string[] = [];
   if (node.partition === null && layout.table) {
@@ -419,7 +418,6 @@ function listSignatures(ctx: CommandContext, node: BlockNode, device: string): s
   }
   const fs = node.partition ? node.partition.fs : layout.fs;
   if (fs) rows.push(`0x0    ${fs.type}  ${fs.label ?? ''}  ${fs.uuid ?? ''}`);
-  void device;
   return rows.length ? `DEVICE OFFSET TYPE UUID LABEL\n${rows.join('\n')}\n` : '';
 }
 

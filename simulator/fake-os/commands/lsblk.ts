@@ -80,7 +80,7 @@ interface Options {
   devices: string[];
 }
 
-export const lsblk: CommandHandler = ({ machine, disks }, args) => {
+export const lsblk: CommandHandler = ({ machine, disks, mounts }, args) => {
   const parsed = parseOptions(args);
   if (typeof parsed === 'string') return fail(1, parsed);
   const o = parsed;
@@ -141,7 +141,10 @@ export const lsblk: CommandHandler = ({ machine, disks }, args) => {
   }
   if (o.nodeps) roots = roots.map((r) => ({ ...r, children: [] }));
 
-  const value = (row: Row, column: string): Value => COLUMNS[column]!(row, o.bytes, o.fullPath);
+  const value = (row: Row, column: string): Value =>
+    column === 'MOUNTPOINT' || column === 'MOUNTPOINTS'
+      ? mounts.mountpointOf(`/dev/${row.kname}`)
+      : COLUMNS[column]!(row, o.bytes, o.fullPath);
   const flat = (rows: Row[]): Row[] => rows.flatMap((r) => [r, ...flat(r.children)]);
 
   if (o.json) return ok(renderJson(o.list ? flat(roots) : roots, o, value, !o.list));
@@ -201,9 +204,13 @@ function renderJson(
 ): string {
   const object = (row: Row, depth: number): string => {
     const pad = ' '.repeat(6 * depth + 9);
-    const fields = o.columns.map(
-      (c) => `${pad}${JSON.stringify(c.toLowerCase())}: ${JSON.stringify(value(row, c))}`,
-    );
+    const fields = o.columns.map((c) => {
+      const v = value(row, c);
+      // lsblk 2.38 prints MOUNTPOINTS as a list, one entry per mount (null when none).
+      const shown =
+        c === 'MOUNTPOINTS' ? `[\n${pad}    ${JSON.stringify(v)}\n${pad}]` : JSON.stringify(v);
+      return `${pad}${JSON.stringify(c.toLowerCase())}: ${shown}`;
+    });
     if (nest && row.children.length > 0) {
       const inner = row.children.map((child) => object(child, depth + 1)).join(',');
       fields.push(`${pad}"children": [\n${' '.repeat(6 * depth + 12)}${inner}\n${pad}]`);

@@ -52,7 +52,10 @@ test('a machine has deep-linkable summary, inventory, events and console views',
 
   await tabs.getByRole('link', { name: 'Inventory' }).click();
   await expect(page).toHaveURL(/\/machines\/demo-01\/inventory$/);
-  await expect(page.getByRole('table', { name: 'Disks' }).locator('tbody tr')).not.toHaveCount(0);
+  const disks = page.getByRole('table', { name: 'Disks' });
+  await expect(disks.locator('tbody tr')).not.toHaveCount(0);
+  // Without root device hints the agent would install to the smallest disk of at least 4 GiB.
+  await expect(disks.getByRole('rowheader').filter({ hasText: 'root' })).toHaveCount(1);
   await expect(page.getByLabel('Inventory JSON')).toContainText('"system_vendor"');
 
   await tabs.getByRole('link', { name: 'Events' }).click();

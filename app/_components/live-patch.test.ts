@@ -14,6 +14,7 @@ const page = (rows: MachineRow[]): MachinePage => ({
   offset: 0,
   errors: [],
   states: {},
+  attention: { failed: 0, busy: 0, maintenance: 0, silent: 0 },
 });
 
 describe('patchPage', () => {

@@ -1,5 +1,4 @@
-import type { Term } from '../_lib/search';
-import { matchesQuery } from '../_lib/search';
+import { matchesQuery, type MatchContext, type Term } from '../_lib/search';
 import type { MachinePage, MachineRow } from '../_server/router';
 
 /** The page with `row` swapped in where its machine already is; the same object if absent. */
@@ -37,9 +36,10 @@ export function listImpact(
   event: { type: 'upsert'; row: MachineRow; created: boolean } | { type: 'remove'; uuid: string },
   terms: readonly Term[],
   shown: (uuid: string) => boolean,
+  context: MatchContext = {},
 ): ListImpact {
   if (event.type === 'remove') return shown(event.uuid) ? 'pending' : 'none';
-  const matches = matchesQuery(event.row, terms);
+  const matches = matchesQuery(event.row, terms, context);
   if (shown(event.row.uuid)) return matches ? 'patched' : 'pending';
   return event.created && matches ? 'pending' : 'none';
 }

@@ -2,10 +2,12 @@
 
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { parseQuery, withTerm, type SortKey, type Term } from '../_lib/search';
+import { parseQuery, withTerm, type MatchContext, type SortKey, type Term } from '../_lib/search';
 import { useTRPC } from '../_trpc/client';
+import { AttentionBar } from './attention-bar';
 import { BulkActions } from './bulk-actions';
 import { ConnectionIndicator } from './connection-indicator';
+import { useLabClock } from './lab-clock';
 import { listImpact } from './live-patch';
 import { useLive } from './live-provider';
 import { MachineTable } from './machine-table';
@@ -28,12 +30,25 @@ export function MachineList() {
   const terms = useMemo(() => parseQuery(params.q).terms, [params.q]);
   const shown = useRef(pages.shownUuids);
   shown.current = pages.shownUuids;
+  // Some terms (silent:yes) need the lab's time to judge a row, as the server does.
+  const { now } = useLabClock();
+  const context = useRef<MatchContext>({});
+  context.current = {
+    now: now ?? undefined,
+    heartbeatTimeoutMs: info.data ? info.data.heartbeatTimeoutS * 1000 : undefined,
+  };
 
   useEffect(() => setPending(new Set()), [params.q, params.sort, params.dir]);
   useEffect(
     () =>
       listen((event) => {
-        if (listImpact(event, terms, (uuid) => shown.current().has(uuid)) !== 'pending') return;
+        const impact = listImpact(
+          event,
+          terms,
+          (uuid) => shown.current().has(uuid),
+          context.current,
+        );
+        if (impact !== 'pending') return;
         const uuid = event.type === 'remove' ? event.uuid : event.row.uuid;
         setPending((before) => (before.has(uuid) ? before : new Set(before).add(uuid)));
       }),
@@ -88,6 +103,9 @@ export function MachineList() {
         </div>
       </div>
       <SearchBar query={params.q} onChange={setQuery} />
+      {pages.first && (
+        <AttentionBar attention={pages.first.attention} query={params.q} onChange={setQuery} />
+      )}
       <div className="flex flex-wrap items-start justify-between gap-2">
         <StateFilters states={pages.first?.states ?? {}} query={params.q} onChange={setQuery} />
         {total !== null && total > 0 && <BulkActions query={params.q} total={total} />}

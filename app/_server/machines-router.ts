@@ -18,6 +18,11 @@ const BULK_ACTIONS = ['power on', 'power off', 'manage', 'provide', 'inspect', '
 /** BMCs are slow and small; a handful of requests at a time keeps them answering. */
 const BULK_CONCURRENCY = 8;
 
+/** What searches need beyond the rows: the lab's time and how long agents may stay quiet. */
+function matchContext(lab: LabContext) {
+  return { now: lab.clock.now(), heartbeatTimeoutMs: lab.info().heartbeatTimeoutS * 1000 };
+}
+
 /** The conductor pages history oldest first; walk it and keep the tail. */
 function latestEvents(conductor: LabContext['conductor'], uuid: string, limit: number) {
   const page = 1000;
@@ -188,7 +193,8 @@ export const machinesRouter = {
             message: `Fix the search first: ${errors.join('; ')}`,
           });
         }
-        rows = rows.filter((row) => matchesQuery(row, terms));
+        const context = matchContext(lab);
+        rows = rows.filter((row) => matchesQuery(row, terms, context));
       } else {
         const wanted = new Set(input.selection.uuids);
         rows = rows.filter((row) => wanted.has(row.uuid));

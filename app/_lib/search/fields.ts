@@ -6,6 +6,27 @@ import type { MachineRow } from '../../_server/machine-row';
  */
 export type FieldKind = 'text' | 'exact' | 'flag' | 'number';
 
+/** What some fields need besides the row: the lab clock and the agents' heartbeat timeout. */
+export interface MatchContext {
+  now?: number;
+  heartbeatTimeoutMs?: number;
+}
+
+/**
+ * Powered on, with an agent that has gone quiet for longer than the conductor waits: the machine
+ * hung, lost its network, or its ramdisk died. Unknown without a clock, so never true then.
+ */
+export function isSilent(row: MachineRow, context: MatchContext): boolean {
+  const { now, heartbeatTimeoutMs } = context;
+  if (now === undefined || heartbeatTimeoutMs === undefined) return false;
+  return (
+    row.powerState === 'power on' &&
+    row.agentUrl !== null &&
+    row.lastHeartbeat !== null &&
+    now - row.lastHeartbeat > heartbeatTimeoutMs
+  );
+}
+
 export interface FieldDef {
   name: string;
   kind: FieldKind;
@@ -14,7 +35,7 @@ export interface FieldDef {
   /** Values offered as suggestions. */
   values?: readonly string[];
   text?: (row: MachineRow) => readonly (string | null)[];
-  flag?: (row: MachineRow) => boolean;
+  flag?: (row: MachineRow, context: MatchContext) => boolean;
   number?: (row: MachineRow) => number | null;
 }
 
@@ -87,6 +108,12 @@ export const FIELDS: readonly FieldDef[] = [
     aliases: ['maint'],
     help: 'in maintenance (yes/no)',
     flag: (r) => r.maintenance,
+  },
+  {
+    name: 'silent',
+    kind: 'flag',
+    help: 'powered on but its agent stopped heartbeating (yes/no)',
+    flag: (r, context) => isSilent(r, context),
   },
   {
     name: 'error',

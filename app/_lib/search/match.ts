@@ -1,5 +1,5 @@
 import type { MachineRow } from '../../_server/machine-row';
-import { findField, freeText, STATE_GROUPS } from './fields';
+import { findField, freeText, STATE_GROUPS, type MatchContext } from './fields';
 import type { Term } from './parse';
 
 function compare(actual: number | null, spec: string): boolean {
@@ -21,13 +21,18 @@ function compare(actual: number | null, spec: string): boolean {
   }
 }
 
-function fieldMatches(row: MachineRow, field: string, value: string): boolean {
+function fieldMatches(
+  row: MachineRow,
+  field: string,
+  value: string,
+  context: MatchContext,
+): boolean {
   const def = findField(field);
   if (!def) return false;
   const wanted = value.toLowerCase();
   switch (def.kind) {
     case 'flag':
-      return (def.flag?.(row) ?? false) === (wanted === 'yes' || wanted === 'true');
+      return (def.flag?.(row, context) ?? false) === (wanted === 'yes' || wanted === 'true');
     case 'number':
       return compare(def.number?.(row) ?? null, value);
     case 'exact': {
@@ -40,15 +45,19 @@ function fieldMatches(row: MachineRow, field: string, value: string): boolean {
   }
 }
 
-function termMatches(row: MachineRow, term: Term): boolean {
+function termMatches(row: MachineRow, term: Term, context: MatchContext): boolean {
   const hit =
     term.kind === 'text'
       ? freeText(row).some((v) => v.toLowerCase().includes(term.value.toLowerCase()))
-      : term.values.some((value) => fieldMatches(row, term.field, value));
+      : term.values.some((value) => fieldMatches(row, term.field, value, context));
   return term.negate ? !hit : hit;
 }
 
 /** Every term must hold (AND); the values of one field term are alternatives (OR). */
-export function matchesQuery(row: MachineRow, terms: readonly Term[]): boolean {
-  return terms.every((term) => termMatches(row, term));
+export function matchesQuery(
+  row: MachineRow,
+  terms: readonly Term[],
+  context: MatchContext = {},
+): boolean {
+  return terms.every((term) => termMatches(row, term, context));
 }

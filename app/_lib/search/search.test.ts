@@ -119,6 +119,28 @@ describe('matchesQuery', () => {
   });
 });
 
+describe('silent agents', () => {
+  const context = { now: 100_000, heartbeatTimeoutMs: 30_000 };
+  const quiet = row('quiet', {
+    powerState: 'power on',
+    agentUrl: 'http://10.0.0.9:9999',
+    lastHeartbeat: 60_000,
+  });
+  const chatty = { ...quiet, name: 'chatty', lastHeartbeat: 90_000 };
+  const off = { ...quiet, name: 'off', powerState: 'power off' };
+
+  it('matches a powered-on machine whose agent went quiet past the timeout', () => {
+    const { terms } = parseQuery('silent:yes');
+    expect(
+      [quiet, chatty, off].filter((r) => matchesQuery(r, terms, context)).map((r) => r.name),
+    ).toEqual(['quiet']);
+  });
+
+  it('cannot tell without a clock, so nothing is silent then', () => {
+    expect(matchesQuery(quiet, parseQuery('silent:yes').terms)).toBe(false);
+  });
+});
+
 describe('compareRows', () => {
   it('sorts names naturally', () => {
     expect([...fleet].sort(compareRows('name', 'asc')).map((r) => r.name)).toEqual([

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import type { Inventory } from '../../../../protocol';
 import { Card, Fact, Facts } from '../../../_components/facts';
 import { formatDiskBytes } from '../../../_components/format';
+import { defaultRootDisk } from '../../../_lib/root-disk';
 import { useTRPC } from '../../../_trpc/client';
 
 const th = 'px-2 py-1.5 text-left text-xs font-medium text-zinc-500 dark:text-zinc-400';
@@ -12,6 +13,7 @@ const td = 'px-2 py-1.5 align-top';
 const mono = 'font-mono text-xs';
 
 function DisksTable({ disks }: { disks: Inventory['disks'] }) {
+  const root = defaultRootDisk(disks);
   return (
     <div className="overflow-x-auto">
       <table className="w-full text-sm">
@@ -30,6 +32,14 @@ function DisksTable({ disks }: { disks: Inventory['disks'] }) {
             <tr key={d.name}>
               <th scope="row" className={`${td} text-left font-mono text-xs font-normal`}>
                 {d.name}
+                {d.name === root && (
+                  <span
+                    className="ml-1.5 rounded bg-sky-50 px-1 font-sans text-sky-800 dark:bg-sky-500/10 dark:text-sky-300"
+                    title="Without root device hints the agent installs here: the smallest disk of at least 4 GiB"
+                  >
+                    root
+                  </span>
+                )}
               </th>
               <td className={td}>{[d.vendor, d.model].filter(Boolean).join(' ')}</td>
               <td className={`${td} whitespace-nowrap`}>{formatDiskBytes(d.size)}</td>
@@ -68,7 +78,13 @@ function NicsTable({ nics }: { nics: Inventory['interfaces'] }) {
               </th>
               <td className={`${td} ${mono}`}>{n.mac_address}</td>
               <td className={`${td} ${mono}`}>{n.ipv4_address}</td>
-              <td className={td}>{n.has_carrier ? 'up' : 'no carrier'}</td>
+              <td className={td}>
+                {n.has_carrier ? (
+                  'up'
+                ) : (
+                  <span className="text-amber-700 dark:text-amber-400">no carrier</span>
+                )}
+              </td>
               <td className={`${td} whitespace-nowrap`}>
                 {n.speed_mbps ? `${n.speed_mbps / 1000} Gb/s` : null}
               </td>

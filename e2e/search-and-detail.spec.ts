@@ -61,6 +61,17 @@ test('a machine has deep-linkable summary, inventory, events and console views',
   await tabs.getByRole('link', { name: 'Events' }).click();
   await expect(page).toHaveURL(/\/machines\/demo-01\/events$/);
   await expect(page.getByRole('table', { name: /Events/ }).locator('tbody tr')).not.toHaveCount(0);
+  // Narrow the history to one kind of event; the choice is part of the address.
+  await page
+    .getByRole('list', { name: 'Filter events by kind' })
+    .getByRole('button', { name: /^power \d+$/ })
+    .click();
+  await expect(page).toHaveURL(/\/events\?type=power$/);
+  const types = await page
+    .locator('tr[data-event-type]')
+    .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-event-type')));
+  expect(types.length).toBeGreaterThan(0);
+  expect(types.every((type) => type?.startsWith('power.'))).toBe(true);
 
   // Deep link straight to the console: the agent's heartbeats scroll by in xterm.
   await page.goto('/machines/demo-01/console');

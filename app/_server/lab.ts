@@ -2,14 +2,14 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Conductor } from '../../conductor';
 import { ScaledClock, type Clock, type Logger } from '../../lib';
-import { Fleet } from '../../simulator';
+import { Fleet, PROFILES } from '../../simulator';
 import { enrollDemoMachines, planDemo, powerOnNodes } from './demo-machines';
 import type { ConsoleEnv } from './env';
 import { MachineFeed } from './machine-feed';
 import type { LabContext, LabInfo } from './trpc';
 
-/** A mix that shows the console's range: a storage box, an NVMe compute node, a small VM. */
-export const DEMO_PROFILES = ['storage-2u', 'compute-nvme', 'small-vm'] as const;
+/** Every simulator profile in turn: a storage box, an NVMe compute node, a small VM, … */
+export const DEMO_PROFILES: readonly string[] = PROFILES.map((profile) => profile.name);
 
 export type LabEnv = Pick<
   ConsoleEnv,

@@ -6,7 +6,7 @@ import {
 } from '../../../protocol';
 import type { Machine } from '../../machine';
 import { odataId } from './context';
-import { chassisPath, managerPath, systemPath, virtualMediaPath } from './paths';
+import { chassisPath, managerPath, systemPath } from './paths';
 
 export { systemPath };
 
@@ -65,7 +65,7 @@ export function systemResource(machine: Machine): Record<string, unknown> {
     Storage: odataId(`${path}/Storage`),
     SecureBoot: odataId(`${path}/SecureBoot`),
     Bios: odataId(`${path}/Bios`),
-    VirtualMedia: odataId(virtualMediaPath(machine)),
+    VirtualMedia: odataId(`${path}/VirtualMedia`),
     Links: {
       Chassis: [odataId(chassisPath(machine))],
       ManagedBy: [odataId(managerPath(machine))],

@@ -12,7 +12,14 @@ import {
 } from '../context';
 import { LocalMessage, httpError, notFound } from '../errors';
 import { ifMatchSatisfied, withEtag } from '../etag';
-import { MANAGERS, chassisPath, managerPath, systemPath, virtualMediaPath } from '../paths';
+import {
+  MANAGERS,
+  SYSTEMS,
+  chassisPath,
+  managerPath,
+  systemPath,
+  virtualMediaPath,
+} from '../paths';
 
 const DEVICES: Record<string, { device: MediaDevice; name: string; types: string[] }> = {
   Cd: { device: 'Cd', name: 'Virtual CD', types: ['CD', 'DVD'] },
@@ -74,111 +81,122 @@ export function registerManagerRoutes(app: FastifyInstance, ctx: RedfishContext)
     },
   );
 
-  app.get<{ Params: { id: string } }>(`${MANAGERS}/:id/VirtualMedia`, (request, reply) => {
-    const machine = machineFor(ctx, request, reply);
-    if (!machine) return reply;
-    const base = virtualMediaPath(machine);
-    return reply.send(
-      collection(
-        'VirtualMediaCollection',
-        base,
-        'Virtual Media Services',
-        Object.keys(DEVICES).map((d) => `${base}/${d}`),
-      ),
-    );
-  });
-
-  app.get<{ Params: { id: string; dev: string } }>(
-    `${MANAGERS}/:id/VirtualMedia/:dev`,
-    (request, reply) => {
+  // Served under the Manager (where Ironic's sushy looks) and under the System (where newer
+  // sushy and sushy-tools put it); both name the same drives.
+  for (const [prefix, mediaBase] of [
+    [MANAGERS, virtualMediaPath],
+    [SYSTEMS, (m: Machine) => `${systemPath(m)}/VirtualMedia`],
+  ] as const) {
+    app.get<{ Params: { id: string } }>(`${prefix}/:id/VirtualMedia`, (request, reply) => {
       const machine = machineFor(ctx, request, reply);
       if (!machine) return reply;
-      const device = DEVICES[request.params.dev];
-      if (!device) throw notFound(request.url);
-      const { body, etag } = withEtag(mediaResource(machine, request.params.dev));
-      return reply.header('ETag', etag).send(body);
-    },
-  );
+      const base = mediaBase(machine);
+      return reply.send(
+        collection(
+          'VirtualMediaCollection',
+          base,
+          'Virtual Media Services',
+          Object.keys(DEVICES).map((d) => `${base}/${d}`),
+        ),
+      );
+    });
 
-  app.patch<{ Params: { id: string; dev: string }; Body: unknown }>(
-    `${MANAGERS}/:id/VirtualMedia/:dev`,
-    (request, reply) => {
-      const machine = machineFor(ctx, request, reply);
-      if (!machine) return reply;
-      const device = DEVICES[request.params.dev];
-      if (!device) throw notFound(request.url);
-      const current = withEtag(mediaResource(machine, request.params.dev));
-      if (!ifMatchSatisfied(request.headers['if-match'], current.etag)) {
-        throw httpError(
-          412,
-          RedfishMessage.PreconditionFailed,
-          'The ETag supplied did not match the ETag required to change this resource.',
+    app.get<{ Params: { id: string; dev: string } }>(
+      `${prefix}/:id/VirtualMedia/:dev`,
+      (request, reply) => {
+        const machine = machineFor(ctx, request, reply);
+        if (!machine) return reply;
+        const device = DEVICES[request.params.dev];
+        if (!device) throw notFound(request.url);
+        const { body, etag } = withEtag(
+          mediaResource(machine, request.params.dev, mediaBase(machine)),
         );
-      }
-      const body = request.body;
-      if (!isObject(body)) throw malformed();
-      const insert = parseInsert(
-        body,
-        [
-          'Image',
-          'Inserted',
-          'WriteProtected',
-          'TransferProtocolType',
-          'TransferMethod',
-          'UserName',
-          'Password',
-        ],
-        false,
-      );
-      if (insert.image === null || insert.inserted === false) machine.ejectMedia(device.device);
-      else if (insert.image !== undefined)
-        machine.insertMedia(device.device, insert.image, insert.writeProtected);
-      const { body: updated, etag } = withEtag(mediaResource(machine, request.params.dev));
-      return reply.header('ETag', etag).send(updated);
-    },
-  );
+        return reply.header('ETag', etag).send(body);
+      },
+    );
 
-  app.post<{ Params: { id: string; dev: string }; Body: unknown }>(
-    `${MANAGERS}/:id/VirtualMedia/:dev/Actions/VirtualMedia.InsertMedia`,
-    (request, reply) => {
-      const machine = machineFor(ctx, request, reply);
-      if (!machine) return reply;
-      const device = DEVICES[request.params.dev];
-      if (!device) throw notFound(request.url);
-      const body = request.body;
-      if (!isObject(body)) throw malformed();
-      const insert = parseInsert(
-        body,
-        [
-          'Image',
-          'Inserted',
-          'WriteProtected',
-          'TransferProtocolType',
-          'TransferMethod',
-          'UserName',
-          'Password',
-        ],
-        true,
-      );
-      if (insert.inserted === false) machine.ejectMedia(device.device);
-      else machine.insertMedia(device.device, insert.image!, insert.writeProtected);
-      return reply.code(204).send();
-    },
-  );
+    app.patch<{ Params: { id: string; dev: string }; Body: unknown }>(
+      `${prefix}/:id/VirtualMedia/:dev`,
+      (request, reply) => {
+        const machine = machineFor(ctx, request, reply);
+        if (!machine) return reply;
+        const device = DEVICES[request.params.dev];
+        if (!device) throw notFound(request.url);
+        const current = withEtag(mediaResource(machine, request.params.dev, mediaBase(machine)));
+        if (!ifMatchSatisfied(request.headers['if-match'], current.etag)) {
+          throw httpError(
+            412,
+            RedfishMessage.PreconditionFailed,
+            'The ETag supplied did not match the ETag required to change this resource.',
+          );
+        }
+        const body = request.body;
+        if (!isObject(body)) throw malformed();
+        const insert = parseInsert(
+          body,
+          [
+            'Image',
+            'Inserted',
+            'WriteProtected',
+            'TransferProtocolType',
+            'TransferMethod',
+            'UserName',
+            'Password',
+          ],
+          false,
+        );
+        if (insert.image === null || insert.inserted === false) machine.ejectMedia(device.device);
+        else if (insert.image !== undefined)
+          machine.insertMedia(device.device, insert.image, insert.writeProtected);
+        const { body: updated, etag } = withEtag(
+          mediaResource(machine, request.params.dev, mediaBase(machine)),
+        );
+        return reply.header('ETag', etag).send(updated);
+      },
+    );
 
-  app.post<{ Params: { id: string; dev: string }; Body: unknown }>(
-    `${MANAGERS}/:id/VirtualMedia/:dev/Actions/VirtualMedia.EjectMedia`,
-    (request, reply) => {
-      const machine = machineFor(ctx, request, reply);
-      if (!machine) return reply;
-      const device = DEVICES[request.params.dev];
-      if (!device) throw notFound(request.url);
-      if (request.body !== undefined && request.body !== null && !isObject(request.body))
-        throw malformed();
-      machine.ejectMedia(device.device);
-      return reply.code(204).send();
-    },
-  );
+    app.post<{ Params: { id: string; dev: string }; Body: unknown }>(
+      `${prefix}/:id/VirtualMedia/:dev/Actions/VirtualMedia.InsertMedia`,
+      (request, reply) => {
+        const machine = machineFor(ctx, request, reply);
+        if (!machine) return reply;
+        const device = DEVICES[request.params.dev];
+        if (!device) throw notFound(request.url);
+        const body = request.body;
+        if (!isObject(body)) throw malformed();
+        const insert = parseInsert(
+          body,
+          [
+            'Image',
+            'Inserted',
+            'WriteProtected',
+            'TransferProtocolType',
+            'TransferMethod',
+            'UserName',
+            'Password',
+          ],
+          true,
+        );
+        if (insert.inserted === false) machine.ejectMedia(device.device);
+        else machine.insertMedia(device.device, insert.image!, insert.writeProtected);
+        return reply.code(204).send();
+      },
+    );
+
+    app.post<{ Params: { id: string; dev: string }; Body: unknown }>(
+      `${prefix}/:id/VirtualMedia/:dev/Actions/VirtualMedia.EjectMedia`,
+      (request, reply) => {
+        const machine = machineFor(ctx, request, reply);
+        if (!machine) return reply;
+        const device = DEVICES[request.params.dev];
+        if (!device) throw notFound(request.url);
+        if (request.body !== undefined && request.body !== null && !isObject(request.body))
+          throw malformed();
+        machine.ejectMedia(device.device);
+        return reply.code(204).send();
+      },
+    );
+  }
 }
 
 interface InsertRequest {
@@ -250,10 +268,10 @@ function parseInsert(
   };
 }
 
-function mediaResource(machine: Machine, id: string): Record<string, unknown> {
+function mediaResource(machine: Machine, id: string, base: string): Record<string, unknown> {
   const device = DEVICES[id]!;
   const slot = machine.mediaSlot(device.device);
-  const path = `${virtualMediaPath(machine)}/${id}`;
+  const path = `${base}/${id}`;
   return {
     '@odata.type': '#VirtualMedia.v1_4_0.VirtualMedia',
     '@odata.id': path,

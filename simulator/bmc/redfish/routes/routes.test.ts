@@ -131,8 +131,8 @@ describe('Redfish virtual media', () => {
     });
     expect(list.json()).toMatchObject({
       Members: [
-        { '@odata.id': '/redfish/v1/Managers/vm-1/VirtualMedia/Cd' },
-        { '@odata.id': '/redfish/v1/Managers/vm-1/VirtualMedia/Usb' },
+        { '@odata.id': '/redfish/v1/Systems/vm-1/VirtualMedia/Cd' },
+        { '@odata.id': '/redfish/v1/Systems/vm-1/VirtualMedia/Usb' },
       ],
     });
     const cd = (
@@ -224,6 +224,30 @@ describe('Redfish virtual media', () => {
       payload: { Image: null },
     });
     expect(vm.mediaSlot('Usb').inserted).toBe(false);
+    // The same drives under the System, as newer sushy and sushy-tools address them.
+    const viaSystem = await app.inject({
+      method: 'POST',
+      url: '/redfish/v1/Systems/vm-1/VirtualMedia/Cd/Actions/VirtualMedia.InsertMedia',
+      headers: { authorization: AUTH },
+      payload: { Image: 'http://x/y.iso' },
+    });
+    expect(viaSystem.statusCode).toBe(204);
+    const cd = await app.inject({
+      method: 'GET',
+      url: '/redfish/v1/Managers/vm-1/VirtualMedia/Cd',
+      headers: { authorization: AUTH },
+    });
+    expect(cd.json()).toMatchObject({
+      Image: 'http://x/y.iso',
+      Inserted: true,
+      '@odata.id': '/redfish/v1/Managers/vm-1/VirtualMedia/Cd',
+    });
+    const sysCd = await app.inject({
+      method: 'GET',
+      url: '/redfish/v1/Systems/vm-1/VirtualMedia/Cd',
+      headers: { authorization: AUTH },
+    });
+    expect(sysCd.json()).toMatchObject({ '@odata.id': '/redfish/v1/Systems/vm-1/VirtualMedia/Cd' });
     expect(
       (
         await app.inject({

@@ -70,7 +70,14 @@ export async function startConsoleServer(options: {
     });
   });
   const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // Listening on every interface: print an address a browser on this machine can open.
+  const reachable =
+    address.address === '0.0.0.0'
+      ? '127.0.0.1'
+      : address.address === '::'
+        ? '::1'
+        : address.address;
+  const shownHost = reachable.includes(':') ? `[${reachable}]` : reachable;
 
   return {
     url: `http://${shownHost}:${address.port}`,

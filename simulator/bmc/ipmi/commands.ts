@@ -1,10 +1,12 @@
 import type { Logger } from '../../../lib';
 import type { BootDevice, Machine } from '../../machine';
 import { AppCmd, ChassisCmd, Completion, NetFn, Privilege, TransportCmd } from './codes';
+import type { BootFlagTimer } from './boot-flag-timer';
 import type { IpmiRequest } from './packet';
 
 export interface CommandContext {
   machine: Machine;
+  bootFlags: BootFlagTimer;
   privilege: number;
   guid: Buffer;
   logger: Logger | undefined;
@@ -113,20 +115,21 @@ export function handleCommand(ctx: CommandContext, request: IpmiRequest): Comman
       return chassisControl(ctx, request.data[0]);
     case ChassisCmd.SetSystemBootOptions:
       if (ctx.privilege < Privilege.Operator) return { completion: INSUFFICIENT_PRIVILEGE };
-      return setBootOptions(machine, request.data);
+      return setBootOptions(machine, ctx.bootFlags, request.data);
     case ChassisCmd.GetSystemBootOptions:
-      return getBootOptions(machine, request.data);
+      return getBootOptions(machine, ctx.bootFlags, request.data);
     default:
       return { completion: Completion.InvalidCommand };
   }
 }
 
 function chassisControl(
-  { machine, logger }: CommandContext,
+  { machine, logger, bootFlags }: CommandContext,
   action: number | undefined,
 ): CommandResult {
   if (action === undefined) return { completion: Completion.RequestDataLengthInvalid };
   if (action > 5) return { completion: Completion.InvalidDataField };
+  bootFlags.cancel();
   if (machine.faults.powerActionIgnored) return { completion: Completion.Ok };
   const run = (op: () => unknown) => {
     // The BMC acknowledges at once; the host's power sequencing happens behind it.
@@ -159,13 +162,16 @@ function chassisControl(
   return { completion: Completion.Ok };
 }
 
-function setBootOptions(machine: Machine, data: Buffer): CommandResult {
+function setBootOptions(machine: Machine, bootFlags: BootFlagTimer, data: Buffer): CommandResult {
   if (data.length < 1) return { completion: Completion.RequestDataLengthInvalid };
   const parameter = data[0]! & 0x7f;
   switch (parameter) {
     case 0: // set in progress
-    case 3: // boot flag valid bit clearing
     case 4: // boot info acknowledge
+      return { completion: Completion.Ok };
+    case 3: // boot flag valid bit clearing
+      if (data.length < 2) return { completion: Completion.RequestDataLengthInvalid };
+      bootFlags.clearing = data[1]! & 0x1f;
       return { completion: Completion.Ok };
     case 5: {
       if (data.length < 6) return { completion: Completion.RequestDataLengthInvalid };
@@ -181,6 +187,7 @@ function setBootOptions(machine: Machine, data: Buffer): CommandResult {
         enabled: (flags & 0x40) !== 0 ? 'Continuous' : 'Once',
       });
       machine.setBootMode((flags & 0x20) !== 0 ? 'UEFI' : 'Legacy');
+      if ((flags & 0x40) === 0) bootFlags.armed();
       return { completion: Completion.Ok };
     }
     default:
@@ -188,7 +195,7 @@ function setBootOptions(machine: Machine, data: Buffer): CommandResult {
   }
 }
 
-function getBootOptions(machine: Machine, data: Buffer): CommandResult {
+function getBootOptions(machine: Machine, bootFlags: BootFlagTimer, data: Buffer): CommandResult {
   if (data.length < 1) return { completion: Completion.RequestDataLengthInvalid };
   const parameter = data[0]! & 0x7f;
   const reply = (...bytes: number[]) => ({
@@ -199,7 +206,7 @@ function getBootOptions(machine: Machine, data: Buffer): CommandResult {
     case 0:
       return reply(0x00);
     case 3:
-      return reply(0x00);
+      return reply(bootFlags.clearing);
     case 4:
       return reply(0x00, 0x00);
     case 5: {

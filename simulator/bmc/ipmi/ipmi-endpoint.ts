@@ -11,6 +11,7 @@ import {
   SUITE_3,
   TransportCmd,
 } from './codes';
+import { BootFlagTimer } from './boot-flag-timer';
 import { handleCommand } from './commands';
 import { type SessionKeys, decryptPayload, deriveKeys, encryptPayload, hmacSha1 } from './crypto';
 import {
@@ -70,6 +71,7 @@ export class IpmiEndpoint {
   push: ((datagram: Buffer, remote: Remote) => void) | undefined;
   /** The UDP port SOL runs on (this BMC's own). */
   port = 623;
+  readonly bootFlags: BootFlagTimer;
 
   constructor(
     readonly machine: Machine,
@@ -77,6 +79,7 @@ export class IpmiEndpoint {
     private readonly logger?: Logger,
   ) {
     this.guid = Buffer.from(machine.spec.system.uuid.replace(/-/g, ''), 'hex');
+    this.bootFlags = new BootFlagTimer(machine, clock);
   }
 
   get sessionCount(): number {
@@ -99,6 +102,7 @@ export class IpmiEndpoint {
 
   /** Ends every session (and its SOL stream); the BMC is going away. */
   close(): void {
+    this.bootFlags.cancel();
     for (const sid of [...this.sessions.keys()]) this.dropSession(sid);
   }
 
@@ -412,6 +416,7 @@ export class IpmiEndpoint {
       const result = handleCommand(
         {
           machine: this.machine,
+          bootFlags: this.bootFlags,
           privilege: session.privilege,
           guid: this.guid,
           logger: this.logger,

@@ -5,6 +5,7 @@ import { FakeClock } from '../../../lib';
 import type { Machine } from '../../machine';
 import { testMachine } from '../../testing/machines';
 import { IpmiBmc } from './ipmi-bmc';
+import { BOOT_FLAG_TIMEOUT_MS } from './boot-flag-timer';
 import { HANDSHAKE_TIMEOUT_MS } from './ipmi-endpoint';
 
 const exec = promisify(execFile);
@@ -125,6 +126,22 @@ describe('IPMI 2.0 BMC with the real ipmitool -I lanplus', () => {
     const info = await ipmitool(['channel', 'info', '1']);
     expect(info.stdout).toContain('Channel Medium Type   : 802.3 LAN');
     expect(info.stdout).toContain('Access Mode         : always available');
+  });
+
+  it('forgets a one-time boot device after 60 s unless told to keep it, as Ironic works around', async () => {
+    const { machine, clock } = await start();
+    await ipmitool(['chassis', 'bootdev', 'pxe']);
+    expect(machine.bootOverride).toEqual({ target: 'Pxe', enabled: 'Once' });
+    await clock.advance(BOOT_FLAG_TIMEOUT_MS);
+    expect(machine.bootOverride.enabled).toBe('Disabled');
+    // Ironic's "disable the 60 s timeout", then the same one-time request: it stays.
+    await ipmitool(['raw', '0x00', '0x08', '0x03', '0x08']);
+    await ipmitool(['chassis', 'bootdev', 'pxe']);
+    await clock.advance(BOOT_FLAG_TIMEOUT_MS * 2);
+    expect(machine.bootOverride).toEqual({ target: 'Pxe', enabled: 'Once' });
+    expect((await ipmitool(['raw', '0x00', '0x09', '0x03', '0x00', '0x00'])).stdout.trim()).toBe(
+      '01 03 08',
+    );
   });
 
   it('answers mc info and chassis status', async () => {

@@ -262,7 +262,8 @@ async function fleetBench(count: number, speed: number): Promise<Record<string, 
     const t0 = performance.now();
     const pending = new Set(uuids);
     let refused = 0;
-    // Submitted in bulk, retrying 503/409 every 2 s as ironicclient does.
+    // Submitted in bulk, retrying 503/409 after about 2 s as ironicclient does (with jitter,
+    // as a thousand independent clients would).
     const submit = async (uuid: string): Promise<void> => {
       for (;;) {
         try {
@@ -272,7 +273,7 @@ async function fleetBench(count: number, speed: number): Promise<Record<string, 
           const status = (err as { status?: number }).status;
           if (status !== 503 && status !== 409) throw err;
           refused++;
-          await new Promise((r) => setTimeout(r, 2_000));
+          await new Promise((r) => setTimeout(r, 1_000 + Math.random() * 2_000));
         }
       }
     };

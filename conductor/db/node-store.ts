@@ -30,6 +30,7 @@ export class NodeStore {
   private readonly insertEvent: Prepared<NodeEventRow>;
   /** One prepared UPDATE per set of columns written (a few dozen shapes in practice). */
   private readonly updates = new Map<string, Prepared<NodeRow>>();
+  private readonly counts = new Map<string, Prepared<{ n: number }>>();
 
   constructor(private readonly db: ConductorDb) {
     this.nodeByUuid = db
@@ -80,12 +81,17 @@ export class NodeStore {
   /** How many nodes are in any of `states` (Ironic's concurrent action limits). */
   countInStates(states: readonly string[]): number {
     if (states.length === 0) return 0;
-    const row = this.db
-      .select({ n: sql<number>`count(*)` })
-      .from(nodes)
-      .where(inArray(nodes.provisionState, [...states]))
-      .get();
-    return Number(row?.n ?? 0);
+    const key = states.join('\n');
+    let stmt = this.counts.get(key);
+    if (!stmt) {
+      stmt = this.db
+        .select({ n: sql<number>`count(*)` })
+        .from(nodes)
+        .where(inArray(nodes.provisionState, [...states]))
+        .prepare();
+      this.counts.set(key, stmt);
+    }
+    return Number(stmt.get({})?.n ?? 0);
   }
 
   insertNode(row: NewNodeRow): NodeRow {

@@ -22,6 +22,8 @@ const DISK_BYTES = 64 * MiB;
 const PARTITION_OFFSET = 1 * MiB;
 const GUEST_RAM_MIB = Number(process.env.QEMU_RAM_MIB ?? 384);
 const BOOT_TIMEOUT_MS = 240_000;
+/** Set to keep the timestamped serial consoles after the run (they are in the temp dir otherwise). */
+const SERIAL_DIR = process.env.QEMU_SERIAL_DIR;
 const NEEDED: [string, string][] = [
   ['qemu-system-x86_64', 'qemu-system-x86'],
   ['sgdisk', 'gdisk'],
@@ -33,7 +35,7 @@ const NEEDED: [string, string][] = [
 interface Figures {
   boot: string;
   firstHeartbeatS: number;
-  availableS: number;
+  availableS: number | null;
 }
 
 describe('the agent ramdisk on a real kernel in QEMU', () => {
@@ -84,6 +86,7 @@ describe('the agent ramdisk on a real kernel in QEMU', () => {
     name: string,
     mac: string,
     boot: (p: BootParams) => Promise<QemuVm>,
+    { clean = true } = {},
   ) {
     const disk = join(work, `${name}.img`);
     prepareDisk(disk);
@@ -113,7 +116,7 @@ describe('the agent ramdisk on a real kernel in QEMU', () => {
       mac,
       agentPort,
       params,
-      serialLog: join(work, `${name}.serial.log`),
+      serialLog: join(SERIAL_DIR ?? work, `${name}.serial.log`),
     });
     vms.push(vm);
     const failure = (what: string, err: unknown) =>
@@ -131,6 +134,11 @@ describe('the agent ramdisk on a real kernel in QEMU', () => {
     const firstHeartbeatS = vm.elapsedSeconds();
     expect(beating.driver_internal_info.agent_url).toBe(`https://127.0.0.1:${agentPort}`);
     expect(String(beating.driver_internal_info.agent_verify_ca)).toContain('BEGIN CERTIFICATE');
+    if (!clean) {
+      await vm.stop();
+      figures.push({ boot: name, firstHeartbeatS, availableS: null });
+      return;
+    }
 
     conductor.setProvisionState(node.uuid, 'provide');
     const done = await waitForNode(
@@ -203,6 +211,38 @@ describe('the agent ramdisk on a real kernel in QEMU', () => {
         await vm.waitForLine(/ISOLINUX/, 60_000);
         return vm;
       });
+    },
+    BOOT_TIMEOUT_MS + 60_000,
+  );
+
+  it(
+    'boots the same ISO on UEFI firmware (OVMF) and heartbeats',
+    async () => {
+      await cleanThroughAgent(
+        'qemu-iso-uefi',
+        '52:54:00:1a:00:03',
+        async (p) => {
+          const iso = join(work, 'ipa-uefi.iso');
+          await buildIso({
+            output: iso,
+            kernel,
+            initramfs,
+            kernelParams: `console=ttyS0 panic=30 boot_method=vmedia ${p.params}`,
+          });
+          const vm = new QemuVm({
+            boot: { kind: 'cdrom', iso, firmware: 'uefi' },
+            memoryMiB: GUEST_RAM_MIB,
+            disks: [p.disk],
+            nic: { mac: p.mac, hostForwards: [{ hostPort: p.agentPort, guestPort: 9999 }] },
+            serialLog: p.serialLog,
+          });
+          vm.start();
+          // GRUB from the EFI System image found the ISO by its label and read its menu.
+          await vm.waitForLine(/Kernel command line: .*boot_method=vmedia/, 120_000);
+          return vm;
+        },
+        { clean: false },
+      );
     },
     BOOT_TIMEOUT_MS + 60_000,
   );

@@ -1,4 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -166,25 +174,46 @@ export async function buildRamdisk(options: RamdiskOptions): Promise<RamdiskResu
 
     const mtime = options.mtime ?? sourceDateEpoch();
     let archive = tree.fs;
-    let usrImageBytes: number | null = null;
+    let usrImage: string | null = null;
     if (options.layout !== 'flat') {
-      const image = join(scratch, 'usr.squashfs');
+      usrImage = join(scratch, 'usr.squashfs');
       log('compressing /usr into a squashfs image (mksquashfs)');
       // The image follows the archive's zstd level (fast builds stay fast); 19 otherwise.
       const level = options.compression.kind === 'zstd' ? (options.compression.level ?? 19) : 19;
-      await writeUsrImage(tree.fs.entries(), join(scratch, 'staging'), image, mtime, level);
-      usrImageBytes = statSync(image).size;
-      archive = earlyTree(tree, kernel, image);
+      await writeUsrImage(tree.fs.entries(), join(scratch, 'staging'), usrImage, mtime, level);
+      archive = earlyTree(tree, kernel);
     }
     mkdirSync(dirname(options.initramfs), { recursive: true });
     log(
       `writing ${options.initramfs} (${options.compression.kind}${options.compression.level !== undefined ? ':' + options.compression.level : ''})`,
     );
-    const { input, done } = compressTo(options.initramfs, options.compression);
-    const [uncompressedBytes] = await Promise.all([
+    // The kernel unpacks concatenated archives in turn (as with early microcode): the image,
+    // already compressed, goes first in a plain archive instead of being compressed again.
+    let imageArchiveBytes = 0;
+    if (usrImage !== null) {
+      imageArchiveBytes = await writeCpio(
+        [
+          {
+            kind: 'file',
+            path: USR_IMAGE_PATH,
+            mode: 0o444,
+            source: usrImage,
+            size: statSync(usrImage).size,
+          },
+        ],
+        createWriteStream(options.initramfs),
+        { mtime },
+      );
+    }
+    const { input, done } = compressTo(options.initramfs, options.compression, {
+      append: usrImage !== null,
+    });
+    const [mainArchiveBytes] = await Promise.all([
       writeCpio(archive.entries(), input, { mtime }),
       done,
     ]);
+    const uncompressedBytes = imageArchiveBytes + mainArchiveBytes;
+    const usrImageBytes = usrImage === null ? null : statSync(usrImage).size;
 
     let kernelOut: string | null = null;
     if (options.kernel) {
@@ -282,13 +311,9 @@ async function addBusybox(tree: RamdiskTree): Promise<void> {
 /**
  * What the kernel unpacks when /usr is an image: everything outside /usr, BusyBox with every
  * applet (real tools shadow them once the image is mounted over /usr), the loop and squashfs
- * modules, and the image itself.
+ * modules. The image itself travels in an archive of its own.
  */
-function earlyTree(
-  full: RamdiskTree,
-  kernel: { version: string; modulesDir: string },
-  usrImage: string,
-): RootfsTree {
+function earlyTree(full: RamdiskTree, kernel: { version: string; modulesDir: string }): RootfsTree {
   const early = new RootfsTree();
   for (const entry of full.fs.entries()) {
     if (entry.path === '/usr' || entry.path.startsWith('/usr/')) continue;
@@ -307,7 +332,6 @@ function earlyTree(
     early.addHostFile(`${root}/${rel}`, `${kernel.modulesDir}/${rel}`, 0o644);
   }
   early.addFile(`${root}/modules.dep`, filterModulesDep(depText, new Set(selection.files)));
-  early.addHostFile(USR_IMAGE_PATH, usrImage, 0o444);
   return early;
 }
 

@@ -45,14 +45,15 @@ export const COMPRESSOR_PACKAGE: Partial<Record<Compression, string>> = {
  * A stream that compresses into `path`, for a format the kernel unpacks (CONFIG_RD_ZSTD,
  * CONFIG_RD_XZ, CONFIG_RD_GZIP). Output is deterministic: zstd and gzip store no name or time;
  * xz uses CRC32, the check the kernel's decompressor supports, and one thread. `done` resolves
- * when the file is complete.
+ * when the file is complete. `append` adds to the file (the kernel reads concatenated archives).
  */
 export function compressTo(
   path: string,
   spec: CompressionSpec,
+  options: { append?: boolean } = {},
 ): { input: Writable; done: Promise<void> } {
   const level = spec.level ?? LEVELS[spec.kind].default;
-  const file = createWriteStream(path);
+  const file = createWriteStream(path, { flags: options.append ? 'a' : 'w' });
   if (spec.kind === 'none' || spec.kind === 'gzip') {
     const input = spec.kind === 'gzip' ? createGzip({ level, memLevel: 9 }) : new PassThrough();
     return { input, done: pipeline(input, file) };

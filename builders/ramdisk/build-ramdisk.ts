@@ -47,6 +47,7 @@ import {
   selectModules,
 } from './kernel-modules';
 import { RootfsTree } from './rootfs-tree';
+import { UDEVD_PATH, findUdevFiles } from './udev';
 import { USR_IMAGE_MODULES, USR_IMAGE_PATH, writeUsrImage } from './usr-image';
 
 export const AGENT_CONFIG_PATH = '/etc/ironic_python_agent/ironic_python_agent.conf';
@@ -86,6 +87,11 @@ export interface RamdiskOptions {
   hardwareManagers?: readonly string[];
   /** Shell scripts run, in the order given, after the network is up and before the agent. */
   bootScripts?: readonly string[];
+  /**
+   * Run systemd-udevd for disk names and identities: true requires it, false leaves it out,
+   * undefined (default) includes it when the build machine has it.
+   */
+  udev?: boolean;
   /**
    * `squashfs` (default): /usr is a compressed image inside the initramfs, mounted at boot, so
    * the ramdisk runs in far less RAM. `flat`: everything unpacked into RAM.
@@ -161,6 +167,19 @@ export async function buildRamdisk(options: RamdiskOptions): Promise<RamdiskResu
       await tree.addProgram(at, path);
       for (const data of spec.dataFiles ?? []) {
         if (existsSync(data)) tree.fs.addHostFile(data, data);
+      }
+    }
+    if (options.udev !== false) {
+      const udevadm = check.found.find((f) => f.spec.name === 'udevadm');
+      const udev = findUdevFiles();
+      if (!udevadm || udev.missing.length > 0) {
+        const message = `udev is incomplete (${udevadm ? udev.missing.join(', ') : 'no udevadm'}): disks get no /dev/disk/by-* names or serial numbers; apt-get install udev`;
+        if (options.udev === true) throw new Error(message);
+        warn(message);
+      } else {
+        tree.fs.addSymlink(UDEVD_PATH, '../../bin/udevadm');
+        for (const rule of udev.rules) tree.fs.addHostFile(rule, rule, 0o644);
+        for (const helper of udev.helpers) await tree.addProgram(helper, helper);
       }
     }
     tree.linkBusyboxApplets();

@@ -23,6 +23,8 @@ Builds the agent ramdisk (kernel + initramfs) from this machine's Debian package
       --boot-script FILE     run before the agent starts (repeatable, in order)
       --node PATH            the Node runtime to embed (default /usr/bin/node)
       --no-strip             keep the Node binary's debug symbols
+      --no-udev              leave out systemd-udevd (no /dev/disk/by-* names, no disk
+                             serial numbers for root device hints)
       --flat                 unpack everything into RAM instead of mounting /usr from a
                              squashfs image (needs more RAM; no squashfs-tools needed)
   -h, --help
@@ -54,6 +56,7 @@ export function parseRamdiskArgs(argv: readonly string[]): RamdiskCli {
       node: { type: 'string' },
       'no-strip': { type: 'boolean' },
       flat: { type: 'boolean' },
+      'no-udev': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -72,6 +75,7 @@ export function parseRamdiskArgs(argv: readonly string[]): RamdiskCli {
     stripNode: !(values['no-strip'] ?? false),
     layout: values.flat ? 'flat' : 'squashfs',
   };
+  if (values['no-udev']) options.udev = false;
   if (values['kernel-version']) options.kernelVersion = values['kernel-version'];
   if (values['ssh-keys']) options.sshAuthorizedKeys = values['ssh-keys'];
   if (values['ca-file']) options.caFile = values['ca-file'];

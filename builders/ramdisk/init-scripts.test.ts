@@ -30,6 +30,11 @@ describe('ramdisk boot scripts', () => {
     expect(mount).toBeGreaterThan(init.indexOf('mount -t devtmpfs'));
     expect(mount).toBeLessThan(init.indexOf('load_drivers\n'));
     expect(init.trimEnd().endsWith('exec /sbin/init')).toBe(true);
+    // udevd sees every device the drivers bring up and has named them before the agent starts.
+    const udevd = init.indexOf('/usr/lib/systemd/systemd-udevd --daemon');
+    expect(udevd).toBeGreaterThan(mount);
+    expect(udevd).toBeLessThan(init.indexOf('load_drivers\n'));
+    expect(init.indexOf('udevadm settle')).toBeGreaterThan(init.lastIndexOf('load_drivers\n'));
     expect(inittab()).toContain('::respawn:/usr/libexec/ironic-python-agent/run-agent');
   });
 

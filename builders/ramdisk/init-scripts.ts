@@ -1,3 +1,4 @@
+import { UDEVD_PATH } from './udev';
 import { USR_IMAGE_PATH } from './usr-image';
 
 /**
@@ -70,6 +71,15 @@ echo /sbin/modprobe > /proc/sys/kernel/modprobe
 load_drivers() {
   cat /sys/bus/*/devices/*/modalias 2>/dev/null | sort -u | xargs -r modprobe -qab 2>/dev/null
 }
+UDEV=
+if [ -x ${UDEVD_PATH} ]; then
+  mkdir -p /run/udev
+  if ${UDEVD_PATH} --daemon --resolve-names=never; then
+    UDEV=1
+    udevadm trigger --type=subsystems --action=add
+    udevadm trigger --type=devices --action=add
+  fi
+fi
 load_drivers
 load_drivers
 if [ -s ${EARLY_MODULES_FILE} ]; then
@@ -78,6 +88,8 @@ fi
 if [ -d /sys/firmware/efi/efivars ]; then
   mount -t efivarfs efivarfs /sys/firmware/efi/efivars 2>/dev/null
 fi
+# Disk names (/dev/disk/by-*) and identities for the devices the drivers found.
+[ -n "$UDEV" ] && udevadm settle --timeout=30
 log "drivers loaded: $(cut -d' ' -f1 /proc/modules | sort | tr '\\n' ' ')"
 
 # DHCP on every link; the PXE interface first. BOOTIF is 01-aa-bb-cc-dd-ee-ff.

@@ -21,6 +21,8 @@ const MiB = 1024 * 1024;
 const DISK_BYTES = 64 * MiB;
 const PARTITION_OFFSET = 1 * MiB;
 const GUEST_RAM_MIB = Number(process.env.QEMU_RAM_MIB ?? 384);
+/** OVMF and GRUB keep part of the RAM while loading; at 256 MiB GRUB cannot place the initramfs. */
+const UEFI_RAM_MIB = Math.max(GUEST_RAM_MIB, 384);
 const BOOT_TIMEOUT_MS = 240_000;
 /** Set to keep the timestamped serial consoles after the run (they are in the temp dir otherwise). */
 const SERIAL_DIR = process.env.QEMU_SERIAL_DIR;
@@ -231,7 +233,7 @@ describe('the agent ramdisk on a real kernel in QEMU', () => {
           });
           const vm = new QemuVm({
             boot: { kind: 'cdrom', iso, firmware: 'uefi' },
-            memoryMiB: GUEST_RAM_MIB,
+            memoryMiB: UEFI_RAM_MIB,
             disks: [p.disk],
             nic: { mac: p.mac, hostForwards: [{ hostPort: p.agentPort, guestPort: 9999 }] },
             serialLog: p.serialLog,

@@ -126,27 +126,13 @@ export function nodeRoutes(app: FastifyInstance, ctx: ApiContext): void {
       maintenance: parseBool(q.maintenance, 'maintenance'),
       driver: q.driver,
     });
-    // Views are built for the page only: a fleet of 10,000 is listed 1,000 at a time.
-    const { page, more } = paginate(rows, paging, {
-      uuidOf: (r) => r.uuid,
+    const { items, next } = pagedViews(ctx, rows, q, paging, fields, {
+      path,
       keyOf: nodeKey,
       kind: 'Node',
+      view: (r) => ctx.nodes.view(r),
     });
-    const views = page.map((r) => ctx.nodes.view(r));
-    return {
-      nodes: views.map((v) => (fields ? pick(v, fields) : v)),
-      ...(more
-        ? {
-            next: nextLink(
-              ctx.baseUrl(),
-              path,
-              q as Record<string, string | undefined>,
-              paging.limit,
-              page.at(-1)!.uuid,
-            ),
-          }
-        : {}),
-    };
+    return { nodes: items, ...(next ? { next } : {}) };
   };
 
   app.get<{ Querystring: ListQuery }>('/v1/nodes', (req) =>
@@ -296,6 +282,44 @@ export function nodeRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 }
 
+/**
+ * One page of a collection as Ironic lists it: sorted and cut by `limit`/`marker`, views built for
+ * the page only (a fleet of 10,000 is listed 1,000 at a time), `fields` applied, and a `next`
+ * link when more rows follow.
+ */
+function pagedViews<R extends { uuid: string }, V extends object>(
+  ctx: ApiContext,
+  rows: readonly R[],
+  q: PagingQuery,
+  paging: ReturnType<typeof parsePaging>,
+  fields: readonly string[] | null,
+  opts: {
+    path: string;
+    keyOf: (row: R, key: string) => unknown;
+    kind: string;
+    view: (row: R) => V;
+  },
+): { items: unknown[]; next: string | undefined } {
+  const { page, more } = paginate(rows, paging, {
+    uuidOf: (r) => r.uuid,
+    keyOf: opts.keyOf,
+    kind: opts.kind,
+  });
+  const views = page.map(opts.view);
+  return {
+    items: views.map((v) => (fields ? pick(v, fields) : v)),
+    next: more
+      ? nextLink(
+          ctx.baseUrl(),
+          opts.path,
+          q as Record<string, string | undefined>,
+          paging.limit,
+          page.at(-1)!.uuid,
+        )
+      : undefined,
+  };
+}
+
 /** A page of ports as Ironic lists them, with a `next` link when the page is full. */
 function pagedPorts(
   ctx: ApiContext,
@@ -305,26 +329,13 @@ function pagedPorts(
 ) {
   const fields = shape(opts.detailForced, q, PORT_FIELDS, PORT_LIST_FIELDS);
   const paging = parsePaging(q, PORT_SORTABLE);
-  const { page, more } = paginate(rows, paging, {
-    uuidOf: (p) => p.uuid,
+  const { items, next } = pagedViews(ctx, rows, q, paging, fields, {
+    path: opts.path,
     keyOf: portKey,
     kind: 'Port',
+    view: (p) => ctx.nodes.portView(p),
   });
-  const views = page.map((p) => ctx.nodes.portView(p));
-  return {
-    ports: views.map((v) => (fields ? pick(v, fields) : v)),
-    ...(more
-      ? {
-          next: nextLink(
-            ctx.baseUrl(),
-            opts.path,
-            q as Record<string, string | undefined>,
-            paging.limit,
-            page.at(-1)!.uuid,
-          ),
-        }
-      : {}),
-  };
+  return { ports: items, ...(next ? { next } : {}) };
 }
 
 export function portRoutes(app: FastifyInstance, ctx: ApiContext): void {

@@ -234,21 +234,8 @@ export class IpmiEndpoint {
     if (nameLength > 16 || payload.length < 28 + nameLength) return [];
     const username = Buffer.from(payload.subarray(28, 28 + nameLength));
     const session = this.sessions.get(bmcSid);
-    const rakp2 = (status: number, consoleSid: number, rest: Buffer = Buffer.alloc(0)) => {
-      const head = Buffer.alloc(8);
-      head[0] = tag;
-      head[1] = status;
-      head.writeUInt32LE(consoleSid, 4);
-      return [
-        buildV20({
-          payloadType: PayloadType.Rakp2,
-          sessionId: 0,
-          sequence: 0,
-          payload: Buffer.concat([head, rest]),
-          encrypted: false,
-        }),
-      ];
-    };
+    const rakp2 = (status: number, consoleSid: number, rest?: Buffer) =>
+      rakpReply(PayloadType.Rakp2, tag, status, consoleSid, rest);
     if (!session || session.state !== 'opened') return rakp2(RmcpStatus.InvalidSessionId, 0);
     const { bmc } = this.machine.spec;
     const requested = role & 0x0f;
@@ -290,21 +277,8 @@ export class IpmiEndpoint {
     const tag = payload[0]!;
     const bmcSid = payload.readUInt32LE(4);
     const session = this.sessions.get(bmcSid);
-    const rakp4 = (status: number, consoleSid: number, icv: Buffer = Buffer.alloc(0)) => {
-      const head = Buffer.alloc(8);
-      head[0] = tag;
-      head[1] = status;
-      head.writeUInt32LE(consoleSid, 4);
-      return [
-        buildV20({
-          payloadType: PayloadType.Rakp4,
-          sessionId: 0,
-          sequence: 0,
-          payload: Buffer.concat([head, icv]),
-          encrypted: false,
-        }),
-      ];
-    };
+    const rakp4 = (status: number, consoleSid: number, icv?: Buffer) =>
+      rakpReply(PayloadType.Rakp4, tag, status, consoleSid, icv);
     if (!session || session.state !== 'rakp2-sent') return rakp4(RmcpStatus.InvalidSessionId, 0);
     if (payload[1] !== RmcpStatus.Ok) {
       // The console gave up on our RAKP2 (it could not verify the password): forget the session.
@@ -548,4 +522,27 @@ const CIPHER_RECORDS = Buffer.from([
 function cipherSuiteRecords(data: Buffer): Buffer {
   const index = (data[2] ?? 0) & 0x3f;
   return Buffer.concat([Buffer.from([0x01]), CIPHER_RECORDS.subarray(index * 16, index * 16 + 16)]);
+}
+
+/** RAKP message 2 or 4: tag, status, two reserved bytes, the console's session id, then the rest. */
+function rakpReply(
+  payloadType: (typeof PayloadType)[keyof typeof PayloadType],
+  tag: number,
+  status: number,
+  consoleSid: number,
+  rest: Buffer = Buffer.alloc(0),
+): Buffer[] {
+  const head = Buffer.alloc(8);
+  head[0] = tag;
+  head[1] = status;
+  head.writeUInt32LE(consoleSid, 4);
+  return [
+    buildV20({
+      payloadType,
+      sessionId: 0,
+      sequence: 0,
+      payload: Buffer.concat([head, rest]),
+      encrypted: false,
+    }),
+  ];
 }

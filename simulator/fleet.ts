@@ -312,6 +312,11 @@ export class Fleet {
     };
   }
 
+  /** Sends keystrokes to a machine's serial port; what runs there answers on `serial(id)`. */
+  serialInput(id: string, text: string): void {
+    this.require(id).serialInput(text);
+  }
+
   onChange(listener: (machine: MachineSnapshot) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

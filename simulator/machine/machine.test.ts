@@ -47,6 +47,10 @@ describe('Machine power and boot state machine', () => {
     expect(boots[0]!.nic?.name).toBe('enp1s0');
     expect(m.agentStatus).toBe('looking-up');
     expect(phases).toEqual(['firmware', 'booting', 'running']);
+    // The ramdisk's getty keeps quiet under the agent's log until someone presses Enter.
+    expect(m.serial.tail()).not.toContain('login:');
+    m.serialInput('\r');
+    expect(m.serial.tail().endsWith('\r\nlocalhost login: ')).toBe(true);
   });
 
   it('power off stops the agent at once and ignores the late callbacks of that boot', async () => {
@@ -148,6 +152,20 @@ describe('Machine power and boot state machine', () => {
       'root=UUID=0d9c7a4e-3b2f-4a1c-8e6d-5f4e3d2c1b0a on /dev/sda2',
     );
     expect(m.serial.tail()).toContain('"cloudimg-rootfs"');
+    // The installed OS's getty answers on the serial line: echo, then a password prompt that
+    // does not echo, then a refusal and the prompt again.
+    expect(m.serial.tail().endsWith('small-vm-test login: ')).toBe(true);
+    const seen: string[] = [];
+    m.serial.subscribe((chunk) => seen.push(chunk));
+    m.serialInput('root\r\n');
+    m.serialInput('secret\r');
+    expect(seen.join('')).toBe(
+      'root\r\nPassword: \r\n\r\nLogin incorrect\r\nsmall-vm-test login: ',
+    );
+    await m.powerOff();
+    seen.length = 0;
+    m.serialInput('anyone there?\r');
+    expect(seen).toEqual([]);
   });
 
   it('a disk with a table but no root file system drops to grub rescue; a GPT without ESP does not boot in UEFI', async () => {
@@ -167,7 +185,11 @@ describe('Machine power and boot state machine', () => {
     m.powerOn();
     await clock.runUntil(() => m.phase === 'running');
     expect(m.runningOs).toBe('halted');
-    expect(m.serial.tail()).toContain('grub rescue> ');
+    expect(m.serial.tail().endsWith('grub rescue> ')).toBe(true);
+    m.serialInput('ls\r');
+    expect(m.serial.tail().endsWith("ls\r\nerror: unknown command `ls'.\r\ngrub rescue> ")).toBe(
+      true,
+    );
     await m.powerOff();
     writeGptImage((o, d) => m.disks[0]!.data.write(o, d), '5b3f1c9e-8d1a-4c2b-9e7f-0a1b2c3d4e5f', [
       {

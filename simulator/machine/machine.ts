@@ -2,6 +2,7 @@ import type { Clock } from '../../lib';
 import { type FaultSpec, type MachineFaults, activeFaults, noFaults, setFault } from './faults';
 import { NamedTimers } from './named-timers';
 import { SerialConsole } from './serial-console';
+import { SerialTerminal, type TerminalProgram } from './serial-terminal';
 import { type BiosValue, biosChangeError, biosDefaults } from './bios';
 import { type DiskLayout, partitionName, readDiskLayout } from './disk-layout';
 import { SparseDisk } from './sparse-disk';
@@ -115,6 +116,8 @@ export class Machine {
   private readonly listeners = new Set<MachineListener>();
   private currentPhase: PowerPhase = 'off';
   private currentOs: RunningOs | null = null;
+  /** What reads the serial line now; null while nothing does (off, firmware, kernel start). */
+  private terminal: SerialTerminal | null = null;
   private currentAgent: AgentStatus = 'off';
   private override: BootOverride;
   private mode: BootMode;
@@ -637,8 +640,8 @@ export class Machine {
       this.serial.line('GRUB loading.');
       this.serial.line('error: unknown filesystem.');
       this.serial.line('Entering rescue mode...');
-      this.serial.write('grub rescue> ');
       this.enterRunning('halted');
+      this.attachTerminal({ kind: 'grub-rescue' });
       return;
     }
     const device = partitionName(disk.spec.name, root.number);
@@ -654,8 +657,8 @@ export class Machine {
         ),
       );
       this.serial.line('');
-      this.serial.line(`${this.spec.name} login: `);
       this.enterRunning('disk');
+      this.attachTerminal({ kind: 'getty', prompt: `${this.spec.name} login: ` });
     });
   }
 
@@ -683,6 +686,9 @@ export class Machine {
       `[${this.kernelTime()}] Linux version 6.1.0-ipa (ironic-python-agent ramdisk)`,
     );
     this.enterRunning('agent');
+    // The ramdisk's getty on ttyS0 prints its prompt only when someone presses Enter, since the
+    // agent's log scrolls past on the same console.
+    this.attachTerminal({ kind: 'getty', prompt: 'localhost login: ' }, { quiet: true });
     const launcher = this.launcher;
     if (!launcher) {
       this.serial.line('ironic-python-agent: no agent image on this fleet; idling');
@@ -727,7 +733,23 @@ export class Machine {
 
   private enterRunning(os: RunningOs): void {
     this.currentOs = os;
+    this.terminal = null;
     this.setPhase('running');
+  }
+
+  /** Starts the program that answers on the serial line and shows its prompt (unless quiet). */
+  private attachTerminal(program: TerminalProgram, options: { quiet?: boolean } = {}): void {
+    const terminal = new SerialTerminal(program, (text) => this.serial.write(text));
+    this.terminal = terminal;
+    if (!options.quiet) this.serial.write(terminal.prompt());
+  }
+
+  /**
+   * Keystrokes arriving on the serial port (a console's xterm, a BMC's serial-over-LAN). Lost
+   * when nothing reads the line, exactly as on hardware.
+   */
+  serialInput(text: string): void {
+    this.terminal?.input(text);
   }
 
   private async cutPower(): Promise<void> {
@@ -747,6 +769,7 @@ export class Machine {
     const handle = this.osHandle;
     this.osHandle = undefined;
     this.currentOs = null;
+    this.terminal = null;
     this.currentAgent = 'off';
     if (handle) {
       try {

@@ -74,6 +74,7 @@ export default defineConfig({
       PORT: String(PORT),
       IRONIC_PORT: '6485',
       REDFISH_PORT: '8100',
+      IMAGES_PORT: '8180',
       HOST: '127.0.0.1',
       DATA_DIR: process.env.E2E_DATA_DIR,
       DEMO_MACHINES: '4',

@@ -7,6 +7,7 @@ describe('parseEnv', () => {
       PORT: 3000,
       IRONIC_PORT: 6385,
       REDFISH_PORT: 8000,
+      IMAGES_PORT: 8080,
       HOST: '127.0.0.1',
       DATA_DIR: 'data',
       DEMO_MACHINES: 4,

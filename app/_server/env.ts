@@ -16,6 +16,8 @@ const envSchema = z.object({
   PORT: port(3000),
   IRONIC_PORT: port(6385),
   REDFISH_PORT: port(8000),
+  /** The image service the agents download deploy images from (Ironic's usual http_url port). */
+  IMAGES_PORT: port(8080),
   HOST: z.string().trim().min(1, 'expected a host name or address').default('127.0.0.1'),
   DATA_DIR: z.string().trim().min(1, 'expected a directory path').default('data'),
   DEMO_MACHINES: z.coerce

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Conductor } from '../../conductor';
 import { ScaledClock, type Clock, type Logger } from '../../lib';
+import { ImageService } from '../../images';
 import { Fleet, PROFILES } from '../../simulator';
 import { enrollDemoMachines, planDemo, powerOnNodes } from './demo-machines';
 import type { ConsoleEnv } from './env';
@@ -16,6 +17,7 @@ export type LabEnv = Pick<
   | 'HOST'
   | 'IRONIC_PORT'
   | 'REDFISH_PORT'
+  | 'IMAGES_PORT'
   | 'DATA_DIR'
   | 'DEMO_MACHINES'
   | 'SIM_SPEED'
@@ -30,6 +32,8 @@ export type LabEnv = Pick<
 export class Lab implements LabContext {
   readonly clock: Clock;
   readonly conductor: Conductor;
+  /** Deploy images (the samples, plus what users add) served to the agents over HTTP. */
+  readonly images: ImageService;
   private readonly logger: Logger;
   /** Set by whoever serves the console, once its address is known. */
   consoleUrl = '';
@@ -56,6 +60,13 @@ export class Lab implements LabContext {
       // Ironic's 120 s default is tuned for real BMCs; a lab's machines change under the user.
       powerSyncIntervalMs: 30_000,
     });
+    this.images = new ImageService({
+      dataDir: path.resolve(env.DATA_DIR, 'images'),
+      host: env.HOST,
+      port: env.IMAGES_PORT,
+      clock: this.clock,
+      logger: logger.child({ part: 'images' }),
+    });
   }
 
   get fleet(): Fleet {
@@ -71,6 +82,8 @@ export class Lab implements LabContext {
   async start(): Promise<void> {
     await mkdir(path.resolve(this.env.DATA_DIR), { recursive: true });
     await this.conductor.start();
+    // Before the fleet: a deploy started the moment the console opens must find its image.
+    await this.images.start();
     const fleet = new Fleet({
       apiUrl: this.conductor.apiUrl,
       clock: this.clock,
@@ -105,7 +118,7 @@ export class Lab implements LabContext {
     try {
       await fleet?.stop();
     } finally {
-      await this.conductor.stop();
+      await Promise.all([this.conductor.stop(), this.images.stop()]);
     }
   }
 
@@ -114,6 +127,7 @@ export class Lab implements LabContext {
       consoleUrl: this.consoleUrl,
       ironicApiUrl: this.conductor.apiUrl,
       redfishUrl: this.fleetInstance?.redfishUrl ?? '',
+      imagesUrl: this.fleetInstance ? this.images.url : '',
       simSpeed: this.env.SIM_SPEED,
       heartbeatTimeoutS: this.env.HEARTBEAT_TIMEOUT_S,
       demoMachines: this.env.DEMO_MACHINES,

@@ -1,3 +1,4 @@
+import type { ImageView, InstanceImageInfo } from '../../images';
 import type { FaultSpec, MachineSnapshot } from '../../simulator';
 import type { ConductorPort, FleetPort, NodeView } from './lab-ports';
 
@@ -19,6 +20,8 @@ export interface SimulatorPort extends FleetPort<MachineSnapshot> {
   };
   powerOn(id: string): Promise<void>;
   powerOff(id: string): Promise<void>;
+  /** Keystrokes for a machine's serial port; the answer comes on its serial stream. */
+  serialInput(id: string, text: string): void;
   injectFault(id: string, fault: FaultSpec): void;
   clearFault(id: string, fault: FaultSpec): void;
   faults(id: string): FaultSpec[];
@@ -34,4 +37,11 @@ export interface EnrollingConductor extends ConductorPort {
     ports?: { address: string }[];
     provision_state?: 'enroll' | 'manageable' | 'available';
   }): NodeView;
+}
+
+/** The image service as the console uses it: the catalogue, and what a node needs to deploy one. */
+export interface ImagesPort {
+  readonly url: string;
+  list(): ImageView[];
+  instanceInfo(id: string): InstanceImageInfo;
 }

@@ -6,12 +6,14 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Clock } from '../../lib';
 import type { MachineFeed } from './machine-feed';
-import type { EnrollingConductor, SimulatorPort } from './simulator-ports';
+import type { EnrollingConductor, ImagesPort, SimulatorPort } from './simulator-ports';
 
 export interface LabInfo {
   consoleUrl: string;
   ironicApiUrl: string;
   redfishUrl: string;
+  /** Base URL of the image service ('' before the lab has started). */
+  imagesUrl: string;
   simSpeed: number;
   heartbeatTimeoutS: number;
   demoMachines: number;
@@ -21,6 +23,7 @@ export interface LabInfo {
 export interface LabContext {
   conductor: EnrollingConductor;
   fleet: SimulatorPort;
+  images: ImagesPort;
   feed: MachineFeed;
   clock: Clock;
   info(): LabInfo;

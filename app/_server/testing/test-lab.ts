@@ -30,6 +30,7 @@ export async function startTestLab(demoMachines = 2): Promise<TestLab> {
       HOST: '127.0.0.1',
       IRONIC_PORT: 0,
       REDFISH_PORT: 0,
+      IMAGES_PORT: 0,
       DATA_DIR: dataDir,
       DEMO_MACHINES: demoMachines,
       SIM_SPEED: 1,

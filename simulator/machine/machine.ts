@@ -5,6 +5,7 @@ import { SerialConsole } from './serial-console';
 import { SerialTerminal, type TerminalProgram } from './serial-terminal';
 import { type BiosValue, biosChangeError, biosDefaults } from './bios';
 import { type DiskLayout, partitionName, readDiskLayout } from './disk-layout';
+import { findInstalledOs } from './installed-os';
 import { SparseDisk } from './sparse-disk';
 import type { BootMode, DiskSpec, MachineSpec, NicSpec } from './types';
 import { cpuCount } from './types';
@@ -444,7 +445,16 @@ export class Machine {
     return this.spec.nics.filter((nic) => nic.connected && !this.faults.linkDown.has(nic.name));
   }
 
+  /**
+   * Turns a fault on. `agent-crash` kills the running agent at once (a RangeError when none
+   * runs); the others last until cleared.
+   */
   injectFault(spec: FaultSpec): void {
+    if (spec.kind === 'agent-crash') {
+      if (!this.agentAlive) throw new RangeError(`no agent is running on ${this.spec.name}`);
+      void this.crashAgent();
+      return;
+    }
     setFault(this.faults, spec, true, this.names());
     if (spec.kind === 'link-down') this.logLink(spec.nic, false);
     this.touch();
@@ -465,7 +475,7 @@ export class Machine {
    * the console says so, and only a reboot brings it back. False when no agent runs.
    */
   async crashAgent(): Promise<boolean> {
-    if (this.currentOs !== 'agent' || this.currentAgent === 'failed') return false;
+    if (!this.agentAlive) return false;
     const handle = this.osHandle;
     this.osHandle = undefined;
     this.bootAbort?.abort(new Error('agent crashed'));
@@ -478,6 +488,7 @@ export class Machine {
       `[${this.kernelTime()}] ironic-python-agent.service: Failed with result 'signal'.`,
     );
     this.currentAgent = 'failed';
+    this.faults.agentCrashed = true;
     this.touch();
     if (handle) {
       try {
@@ -487,6 +498,10 @@ export class Machine {
       }
     }
     return true;
+  }
+
+  private get agentAlive(): boolean {
+    return this.currentOs === 'agent' && this.currentAgent !== 'failed';
   }
 
   /** Marks a visible change made from outside (faults, disk contents). */
@@ -618,7 +633,8 @@ export class Machine {
       this.halt('No bootable device -- insert boot disk and press any key');
       return;
     }
-    const root = layout.partitions.find((p) => p.fs && LINUX_FILE_SYSTEMS.has(p.fs.type));
+    const os = findInstalledOs(disk.data, layout);
+    const root = os?.root;
     const gen = this.generation;
     this.setPhase('booting');
     const entry =
@@ -650,13 +666,21 @@ export class Machine {
       this.serial.line(
         `[${this.kernelTime()}] Linux version 6.1.0 (root=UUID=${root.fs?.uuid ?? '?'} on /dev/${device})`,
       );
-      this.serial.line(
-        `[${this.kernelTime()}] EXT4-fs (${device}): mounted filesystem ${root.fs?.label ? `"${root.fs.label}" ` : ''}with ordered data mode.`.replace(
-          'EXT4-fs',
-          root.fs?.type === 'xfs' ? 'XFS' : 'EXT4-fs',
-        ),
-      );
+      if (root.fs?.type !== 'vfat') {
+        this.serial.line(
+          `[${this.kernelTime()}] EXT4-fs (${device}): mounted filesystem ${root.fs?.label ? `"${root.fs.label}" ` : ''}with ordered data mode.`.replace(
+            'EXT4-fs',
+            root.fs?.type === 'xfs' ? 'XFS' : 'EXT4-fs',
+          ),
+        );
+      }
+      // systemd's banner, then the getty's /etc/issue line, as a Debian-like system prints them.
+      if (os?.prettyName) this.serial.line(`Welcome to ${os.prettyName}!`);
       this.serial.line('');
+      if (os?.prettyName) {
+        this.serial.line(`${os.prettyName} ${this.spec.name} ttyS0`);
+        this.serial.line('');
+      }
       this.enterRunning('disk');
       this.attachTerminal({ kind: 'getty', prompt: `${this.spec.name} login: ` });
     });
@@ -771,6 +795,8 @@ export class Machine {
     this.currentOs = null;
     this.terminal = null;
     this.currentAgent = 'off';
+    // The dead process is gone with the OS; the next boot starts a fresh agent.
+    this.faults.agentCrashed = false;
     if (handle) {
       try {
         await handle.stop();
@@ -803,7 +829,6 @@ export class Machine {
 
 const GPT_SIGNATURE = Buffer.from('EFI PART', 'ascii');
 const ESP_GPT_TYPE = 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b';
-const LINUX_FILE_SYSTEMS = new Set(['ext4', 'ext3', 'ext2', 'xfs']);
 
 /** UEFI boots a disk with a GPT header (or an MBR, via its protective entry); BIOS needs an MBR. */
 function hasBootSignature(disk: MachineDisk, mode: BootMode): boolean {

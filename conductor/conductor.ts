@@ -5,7 +5,7 @@ import { createLogger, systemClock, type Clock, type Logger } from '../lib';
 import { DEFAULT_HEARTBEAT_TIMEOUT_S, IRONIC_DEFAULT_PORT, type Inventory } from '../protocol';
 import { createApiServer } from './api/server';
 import { FakePower } from './bmc/fake-power';
-import type { PowerDriver, PowerTarget } from './bmc/power-driver';
+import type { BootDevice, PowerDriver, PowerTarget } from './bmc/power-driver';
 import { PowerService } from './bmc/power-service';
 import { PowerSync } from './bmc/power-sync';
 import { RedfishDispatchers } from './bmc/redfish-client';
@@ -295,6 +295,26 @@ export class Conductor {
     const outcome = await power.request(ident, target).done;
     if (outcome.error !== undefined) throw new Error(outcome.error);
     return nodes.view(outcome.node);
+  }
+
+  /** PATCH /v1/nodes/{id}: JSON-patch operations on the node's fields, as Ironic takes them. */
+  patchNode(ident: string, ops: unknown[]): NodeView {
+    const { nodes } = this.started();
+    return nodes.view(nodes.patch(ident, ops));
+  }
+
+  /** PUT (on, with a reason) or DELETE (off) /v1/nodes/{id}/maintenance. */
+  setMaintenance(ident: string, on: boolean, reason: string | null = null): NodeView {
+    const { nodes } = this.started();
+    return nodes.view(nodes.setMaintenance(ident, on, on ? reason : null));
+  }
+
+  /**
+   * PUT /v1/nodes/{id}/management/boot_device: the next boot (or, `persistent`, every boot)
+   * from this device, set through the BMC under the node's lock as Ironic does.
+   */
+  async setBootDevice(ident: string, device: BootDevice, persistent = false): Promise<void> {
+    await this.started().power.setBootDevice(ident, device, persistent);
   }
 
   /**

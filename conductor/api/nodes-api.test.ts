@@ -297,6 +297,36 @@ describe('maintenance, validate and lenient bodies', () => {
     ]);
   });
 
+  it("refuses a boot device the node cannot set, with Ironic's error shapes", async () => {
+    h.nodes.create({ driver: 'fake-hardware', name: 'bd' });
+    let res = await h.api.inject({
+      method: 'PUT',
+      url: '/v1/nodes/bd/management/boot_device',
+      payload: { boot_device: 'floppy' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(faultOf(res.body).faultstring).toContain('Invalid boot device floppy');
+    res = await h.api.inject({
+      method: 'PUT',
+      url: '/v1/nodes/bd/management/boot_device',
+      payload: { boot_device: 'pxe', persistent: 'yes' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(faultOf(res.body).faultstring).toContain('"persistent" must be a boolean');
+    res = await h.api.inject({
+      method: 'PUT',
+      url: '/v1/nodes/bd/management/boot_device',
+      payload: { boot_device: 'pxe' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(faultOf(res.body).faultstring).toContain('cannot set the boot device');
+    res = await h.api.inject({
+      method: 'GET',
+      url: '/v1/nodes/bd/management/boot_device/supported',
+    });
+    expect(res.json()).toEqual({ supported_boot_devices: [] });
+  });
+
   it('validates the power interface from driver_info', async () => {
     h.nodes.create({ driver: 'redfish', name: 'v' });
     const res = await h.api.inject({ method: 'GET', url: '/v1/nodes/v/validate' });

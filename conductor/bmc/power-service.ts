@@ -3,7 +3,13 @@ import type { NodeRow } from '../db/schema';
 import { ConductorError, invalidParameter, nodeLocked } from '../nodes/errors';
 import type { NodeService } from '../nodes/node-service';
 import type { WorkerPool } from '../nodes/worker-pool';
-import type { ObservedPower, PowerDriver, PowerTarget } from './power-driver';
+import {
+  BOOT_DEVICES,
+  type BootDevice,
+  type ObservedPower,
+  type PowerDriver,
+  type PowerTarget,
+} from './power-driver';
 
 export const POWER_TARGETS: readonly PowerTarget[] = ['power on', 'power off', 'rebooting'];
 
@@ -84,6 +90,32 @@ export class PowerService {
     this.inflight.add(done);
     void done.finally(() => this.inflight.delete(done));
     return { accepted, done };
+  }
+
+  /**
+   * Ironic's management `set_boot_device`: the next boot (or, `persistent`, every boot) from
+   * this device, set through the BMC while holding the node's lock.
+   */
+  async setBootDevice(ident: string, device: string, persistent = false): Promise<void> {
+    if (!(BOOT_DEVICES as readonly string[]).includes(device)) {
+      throw invalidParameter(
+        `Invalid boot device ${device}, supported devices are: ${BOOT_DEVICES.join(', ')}.`,
+      );
+    }
+    const node = this.nodes.get(ident);
+    const driver = this.driverFor(node);
+    driver.validate(node);
+    if (!driver.setBootDevice) {
+      throw invalidParameter(`The ${node.driver} hardware type cannot set the boot device.`);
+    }
+    const release = this.nodes.locks.tryAcquire(node.uuid, 'management:set_boot_device');
+    if (!release) throw nodeLocked(node.uuid, this.nodes.locks.holder(node.uuid) ?? 'conductor');
+    try {
+      await driver.setBootDevice(node, device as BootDevice, persistent);
+      this.nodes.recordEvent(node.uuid, 'management.boot_device', { device, persistent });
+    } finally {
+      release();
+    }
   }
 
   /** A power change by a caller that already holds the node lock (provisioning flows). */

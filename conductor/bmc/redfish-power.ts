@@ -1,8 +1,8 @@
 import type { Clock } from '../../lib';
-import type { RedfishPowerState } from '../../protocol';
+import type { BootSourceTarget, RedfishPowerState } from '../../protocol';
 import type { NodeRow } from '../db/schema';
 import { invalidParameter } from '../nodes/errors';
-import type { ObservedPower, PowerDriver, PowerTarget } from './power-driver';
+import type { BootDevice, ObservedPower, PowerDriver, PowerTarget } from './power-driver';
 import {
   RedfishClient,
   RedfishError,
@@ -11,6 +11,14 @@ import {
 } from './redfish-client';
 
 /** Ironic's reading of Redfish power: a transition counts as the state it is heading to. */
+/** Ironic's redfish management interface maps its boot devices to these override targets. */
+const REDFISH_BOOT_TARGET: Record<BootDevice, BootSourceTarget> = {
+  pxe: 'Pxe',
+  disk: 'Hdd',
+  cdrom: 'Cd',
+  bios: 'BiosSetup',
+};
+
 export function fromRedfish(state: RedfishPowerState): ObservedPower {
   return state === 'On' || state === 'PoweringOn' ? 'power on' : 'power off';
 }
@@ -86,9 +94,9 @@ export class RedfishPower implements PowerDriver {
     return this.waitFor(client, 'power on');
   }
 
-  async setBootDevice(node: NodeRow, device: 'pxe' | 'disk', persistent = false): Promise<void> {
+  async setBootDevice(node: NodeRow, device: BootDevice, persistent = false): Promise<void> {
     await this.client(node).setBootOverride({
-      target: device === 'pxe' ? 'Pxe' : 'Hdd',
+      target: REDFISH_BOOT_TARGET[device],
       enabled: persistent ? 'Continuous' : 'Once',
     });
   }

@@ -6,6 +6,7 @@ import { parseBool, parseFields, pick } from '../fields';
 import { atLeast } from '../microversion';
 import { nextLink, paginate, parsePaging, rowKey, type PagingQuery } from '../paging';
 import type { NodeRow, PortRow } from '../../db/schema';
+import { BOOT_DEVICES } from '../../bmc/power-driver';
 
 type ListQuery = PagingQuery & {
   detail?: string;
@@ -244,6 +245,30 @@ export function nodeRoutes(app: FastifyInstance, ctx: ApiContext): void {
     ctx.nodes.setMaintenance(req.params.ident, false, null);
     return reply.code(202).send();
   });
+
+  app.put<{ Params: { ident: string } }>(
+    '/v1/nodes/:ident/management/boot_device',
+    async (req, reply) => {
+      const body = (req.body ?? {}) as { boot_device?: unknown; persistent?: unknown };
+      if (typeof body.boot_device !== 'string') {
+        throw invalidParameter('A "boot_device" is required.');
+      }
+      if (body.persistent !== undefined && typeof body.persistent !== 'boolean') {
+        throw invalidParameter('"persistent" must be a boolean.');
+      }
+      await ctx.power.setBootDevice(req.params.ident, body.boot_device, body.persistent === true);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get<{ Params: { ident: string } }>(
+    '/v1/nodes/:ident/management/boot_device/supported',
+    (req) => {
+      const node = ctx.nodes.get(req.params.ident);
+      const driver = ctx.power.driverFor(node);
+      return { supported_boot_devices: driver.setBootDevice ? [...BOOT_DEVICES] : [] };
+    },
+  );
 
   app.get<{ Params: { ident: string } }>('/v1/nodes/:ident/validate', (req) => {
     const node = ctx.nodes.get(req.params.ident);

@@ -9,6 +9,7 @@ import { machineHref } from '../../_components/machine-cells';
 import { useTRPC } from '../../_trpc/client';
 import { AddMachineForm } from './add-machine-form';
 import { FaultEditor } from './fault-editor';
+import { ScenarioPanel } from './scenario-panel';
 
 const th =
   'px-3 py-2 text-left text-xs font-medium tracking-wide text-zinc-500 uppercase dark:text-zinc-400';
@@ -76,6 +77,7 @@ export function SimulatorPanel() {
         )}
       </h1>
       <AddMachineForm />
+      <ScenarioPanel machines={machines.data ?? []} />
       <div className="overflow-x-auto rounded-lg ring-1 ring-zinc-200 dark:ring-zinc-800">
         <table className="w-full text-sm">
           <caption className="sr-only">Simulated machines</caption>

@@ -2,6 +2,7 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { FAULT_KINDS, PROFILES, type FaultSpec } from '../../simulator';
 import { findMachine } from './machine-row';
+import { ScenarioConflictError, scenariosFor } from './scenarios';
 import { retryWhileLocked } from './retry-locked';
 import { toTRPCError } from './to-trpc-error';
 import { publicProcedure, type LabContext } from './trpc';
@@ -145,5 +146,39 @@ export const fleetRouter = {
         throw error;
       }
       return ctx.lab.fleet.faults(input.id);
+    }),
+
+  /** The training scenarios an instructor can start, and what each does. */
+  scenarios: publicProcedure.query(({ ctx }) => scenariosFor(ctx.lab).catalogue()),
+
+  /** Scenario runs, newest first, with their progress and outcome. */
+  scenarioRuns: publicProcedure.query(({ ctx }) => scenariosFor(ctx.lab).list()),
+
+  /** Starts a scenario on a named simulated machine, or on a freshly racked one. */
+  startScenario: publicProcedure
+    .input(z.object({ scenario: z.string().min(1), machine: z.string().min(1).optional() }))
+    .mutation(({ ctx, input }) => {
+      try {
+        return scenariosFor(ctx.lab).start(input.scenario, input.machine);
+      } catch (error) {
+        if (error instanceof RangeError)
+          throw new TRPCError({ code: 'NOT_FOUND', message: error.message });
+        if (error instanceof ScenarioConflictError)
+          throw new TRPCError({ code: 'CONFLICT', message: error.message });
+        throw toTRPCError(error, `Could not start the scenario`);
+      }
+    }),
+
+  /** Stops a running scenario (the node carries on) and clears the faults it injected. */
+  clearScenario: publicProcedure
+    .input(z.object({ run: z.string().min(1) }))
+    .mutation(async ({ ctx, input }) => {
+      try {
+        return await scenariosFor(ctx.lab).clear(input.run);
+      } catch (error) {
+        if (error instanceof RangeError)
+          throw new TRPCError({ code: 'NOT_FOUND', message: error.message });
+        throw error;
+      }
     }),
 } satisfies TRPCRouterRecord;

@@ -20,4 +20,4 @@ export {
   type IsoResult,
   buildIso,
 } from './iso/build-iso';
-export { OVMF_FIRMWARE, type QemuBoot, QemuVm, type QemuVmOptions } from './qemu/qemu-vm';
+export { OVMF_FIRMWARE, type QemuBoot, QemuVm, type QemuVmOptions } from '../lib/qemu';

@@ -7,6 +7,7 @@ import { type AgentFactory, createAgentLauncher } from './boot';
 import { realAgentFactory } from './boot/real-agent';
 import { type FaultSpec, MacAllocator, Machine } from './machine';
 import { type MachineProfile, buildMachineSpec, findProfile, PROFILES } from './profiles';
+import { QemuLauncher, findRealRamdisk } from './qemu';
 import { type MachineSnapshot, snapshotOf } from './snapshot';
 
 export interface FleetOptions {
@@ -31,6 +32,16 @@ export interface FleetOptions {
    * machine added, or any free port when basePort is 0. Off when absent.
    */
   ipmi?: { host?: string; basePort?: number };
+  /**
+   * What machines of kind `qemu` boot: the kernel + initramfs in `ramdiskDir` (from `npm run
+   * build:ramdisk`, never built here), with their disk images under `stateDir`.
+   */
+  qemu?: {
+    ramdiskDir: string;
+    stateDir: string;
+    memoryMiB?: number;
+    accel?: 'tcg' | 'kvm';
+  };
 }
 
 export interface IpmiAccess {
@@ -49,6 +60,12 @@ export interface AddMachineOptions {
   /** BMC credentials; derived from the id and the fleet secret when omitted. */
   bmcUsername?: string;
   bmcPassword?: string;
+  /**
+   * `simulated` (default): network and media boots start the agent on a fake OS. `qemu`: they
+   * start a QEMU process booting the real ramdisk, whose serial port is the machine's console;
+   * the BMCs drive it the same way. Needs the fleet's `qemu` option.
+   */
+  kind?: 'simulated' | 'qemu';
 }
 
 export interface Enrollment {
@@ -84,6 +101,8 @@ export class Fleet {
   private readonly ipmiBmcs = new Map<string, { bmc: IpmiBmc; ready: Promise<void> }>();
   private readonly listeners = new Set<(machine: MachineSnapshot) => void>();
   private readonly macs = new MacAllocator();
+  private readonly qemu: QemuLauncher | undefined;
+  private readonly kinds = new Map<string, 'simulated' | 'qemu'>();
   private readonly app: FastifyInstance;
   private boundUrl: string | undefined;
   private started = false;
@@ -98,6 +117,18 @@ export class Fleet {
       clock: this.clock,
       ...(options.logger ? { logger: options.logger.child({ part: 'redfish' }) } : {}),
     });
+    if (options.qemu) {
+      // Checked now, so a wrong folder fails at start and not at the first power-on.
+      this.qemu = new QemuLauncher({
+        ramdisk: findRealRamdisk(options.qemu.ramdiskDir),
+        stateDir: options.qemu.stateDir,
+        apiUrl: options.apiUrl,
+        ...(options.qemu.memoryMiB !== undefined ? { memoryMiB: options.qemu.memoryMiB } : {}),
+        ...(options.qemu.accel ? { accel: options.qemu.accel } : {}),
+        ...(options.kernelParams ? { kernelParams: options.kernelParams } : {}),
+        ...(options.logger ? { logger: options.logger.child({ part: 'qemu' }) } : {}),
+      });
+    }
   }
 
   async start(): Promise<void> {
@@ -171,18 +202,32 @@ export class Fleet {
         ipv4: managementAddress(index),
       },
     });
+    const kind = options.kind ?? 'simulated';
+    if (kind === 'qemu' && !this.qemu) {
+      throw new RangeError(
+        'a qemu machine needs the fleet started with a real ramdisk (--real-ramdisk DIR)',
+      );
+    }
+    if (kind === 'qemu') {
+      // QEMU's firmware and kernel take their own real time; the model adds none.
+      spec.timings = { ...spec.timings, postMs: 0, netbootMs: 0 };
+    }
     const machine = new Machine({
       spec,
       clock: this.clock,
-      launcher: createAgentLauncher({
-        apiUrl: this.options.apiUrl,
-        clock: this.clock,
-        createAgent: this.options.agentFactory ?? realAgentFactory,
-        ...(this.logger ? { logger: this.logger } : {}),
-        ...(this.options.agentLogLevel ? { agentLogLevel: this.options.agentLogLevel } : {}),
-        ...(this.options.kernelParams ? { kernelParams: this.options.kernelParams } : {}),
-      }),
+      launcher:
+        kind === 'qemu' && this.qemu
+          ? this.qemu.launch
+          : createAgentLauncher({
+              apiUrl: this.options.apiUrl,
+              clock: this.clock,
+              createAgent: this.options.agentFactory ?? realAgentFactory,
+              ...(this.logger ? { logger: this.logger } : {}),
+              ...(this.options.agentLogLevel ? { agentLogLevel: this.options.agentLogLevel } : {}),
+              ...(this.options.kernelParams ? { kernelParams: this.options.kernelParams } : {}),
+            }),
     });
+    this.kinds.set(id, kind);
     machine.setBootOverride({ target: options.bootDevice ?? 'Pxe', enabled: 'Continuous' });
     this.machines.set(id, machine);
     this.unsubscribes.set(
@@ -214,6 +259,7 @@ export class Fleet {
     this.unsubscribes.get(id)?.();
     this.unsubscribes.delete(id);
     this.machines.delete(id);
+    this.kinds.delete(id);
     const ipmi = this.ipmiBmcs.get(id);
     this.ipmiBmcs.delete(id);
     await ipmi?.ready.then(() => ipmi.bmc.stop());
@@ -314,7 +360,16 @@ export class Fleet {
 
   /** Sends keystrokes to a machine's serial port; what runs there answers on `serial(id)`. */
   serialInput(id: string, text: string): void {
-    this.require(id).serialInput(text);
+    const machine = this.require(id);
+    // A QEMU machine's serial port is the real one of its guest.
+    if (this.qemu?.serialInput(id, text)) return;
+    machine.serialInput(text);
+  }
+
+  /** `qemu` for machines whose boots run in QEMU, else `simulated`. */
+  kindOf(id: string): 'simulated' | 'qemu' {
+    this.require(id);
+    return this.kinds.get(id) ?? 'simulated';
   }
 
   onChange(listener: (machine: MachineSnapshot) => void): () => void {

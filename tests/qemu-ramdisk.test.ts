@@ -1,14 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIso } from '../builders/iso/build-iso';
-import { QemuVm } from '../builders/qemu/qemu-vm';
-import { buildRamdisk } from '../builders/ramdisk/build-ramdisk';
-import { parseCompression } from '../builders/ramdisk/compress';
-import { findProgram } from '../builders/support/find-program';
+import { QemuVm, findProgram } from '../lib/qemu';
+import { cachedRamdisk } from '../builders/testing/cached-ramdisk';
 import { Conductor, type NodeView } from '../conductor';
 
 // The agent ramdisk built from this machine's Debian packages, booted on Debian's kernel in QEMU
@@ -56,15 +54,10 @@ describe('the agent ramdisk on a real kernel in QEMU', () => {
       );
     }
     work = mkdtempSync(join(tmpdir(), 'qemu-ramdisk-'));
-    kernel = join(work, 'ipa.kernel');
-    initramfs = join(work, 'ipa.initramfs');
-    const built = await buildRamdisk({
-      kernel,
-      initramfs,
-      // A fast level keeps the test short; the kernel unpacks any level at the same speed.
-      compression: parseCompression('zstd:3'),
-    });
-    expect(built.missingRequiredTools).toEqual([]);
+    // Shared with the other QEMU tests and kept between runs (builders/testing/cached-ramdisk.ts).
+    const cached = await cachedRamdisk();
+    ({ kernel, initramfs } = cached);
+    expect(cached.result.missingRequiredTools).toEqual([]);
     conductor = new Conductor({
       dataDir: join(work, 'conductor'),
       listen: { host: '127.0.0.1', port: 0 },
@@ -80,7 +73,11 @@ describe('the agent ramdisk on a real kernel in QEMU', () => {
     for (const vm of vms) await vm.stop();
     await conductor?.stop();
     if (figures.length > 0)
-      console.log(`QEMU figures (TCG, ${GUEST_RAM_MIB} MiB): ${JSON.stringify(figures)}`);
+      console.log(
+        `QEMU figures (TCG, ${GUEST_RAM_MIB} MiB, load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}): ${JSON.stringify(figures)}`,
+      );
     if (work) rmSync(work, { recursive: true, force: true });
   });
 

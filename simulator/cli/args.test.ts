@@ -41,4 +41,22 @@ describe('parseSimArgs', () => {
       profileFile: 'types.json',
     });
   });
+
+  it('makes the first machines QEMU machines with --real-ramdisk', () => {
+    expect(parseSimArgs(['--machines', '3', '--real-ramdisk', 'out'])).toMatchObject({
+      realRamdisk: 'out',
+      realMachines: 1,
+    });
+    expect(parseSimArgs(['--machines', '3']).realMachines).toBe(0);
+    expect(
+      parseSimArgs(['--machines', '3', '--real-ramdisk', 'out', '--real-machines', '2'])
+        .realMachines,
+    ).toBe(2);
+    expect(() => parseSimArgs(['--machines', '1', '--real-machines', '1'])).toThrow(
+      /--real-machines needs --real-ramdisk/,
+    );
+    expect(() =>
+      parseSimArgs(['--machines', '1', '--real-ramdisk', 'out', '--real-machines', '2']),
+    ).toThrow(/--real-machines/);
+  });
 });

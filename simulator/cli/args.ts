@@ -15,6 +15,9 @@ export interface SimArgs {
   ipmiPort: number | undefined;
   /** JSON file with user machine types (checked when loaded). */
   profileFile: string | undefined;
+  /** Folder with a built kernel + initramfs: the first `realMachines` machines boot it in QEMU. */
+  realRamdisk: string | undefined;
+  realMachines: number;
 }
 
 export const USAGE = `usage: npm run sim -- [options]
@@ -27,6 +30,9 @@ export const USAGE = `usage: npm run sim -- [options]
   --speed X            simulated time runs X times faster than real time (default 1)
   --profile-file F     JSON list of extra machine types (see simulator/profiles/profile-schema.ts)
   --ipmi-port N        also serve IPMI 2.0 (lanplus), machine n on UDP port N+n (0 = any free port)
+  --real-ramdisk DIR   the first --real-machines machines boot DIR's kernel + initramfs
+                       (npm run build:ramdisk -- -o DIR/ipa) in QEMU: real kernel, real console
+  --real-machines N    how many machines are QEMU machines (default 1 with --real-ramdisk)
   --power-on           power every machine on at start
   --name-prefix S      machine names are S-001, S-002, … (default: the profile name)
   --log-level L        fatal | error | warn | info | debug (default info; logs go to stderr)`;
@@ -48,6 +54,8 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
       'log-level': { type: 'string', default: 'info' },
       'ipmi-port': { type: 'string' },
       'profile-file': { type: 'string' },
+      'real-ramdisk': { type: 'string' },
+      'real-machines': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -68,6 +76,15 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         `--ipmi-port must leave room for every machine below 65536, got "${values['ipmi-port']}"`,
       );
     }
+  }
+  const realMachines = Number(values['real-machines'] ?? (values['real-ramdisk'] ? 1 : 0));
+  if (!Number.isInteger(realMachines) || realMachines < 0 || realMachines > machines) {
+    throw new Error(
+      `--real-machines must be an integer from 0 to --machines, got "${values['real-machines']}"`,
+    );
+  }
+  if (realMachines > 0 && values['real-ramdisk'] === undefined) {
+    throw new Error('--real-machines needs --real-ramdisk DIR');
   }
   const speed = Number(values.speed);
   if (!(speed > 0) || !Number.isFinite(speed))
@@ -100,5 +117,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     logLevel: values['log-level'],
     ipmiPort,
     profileFile: values['profile-file'],
+    realRamdisk: values['real-ramdisk'],
+    realMachines,
   };
 }

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ScaledClock, createLogger } from '../../lib';
 import { type MachineProfile, PROFILES, parseProfiles } from '../profiles';
 import { Fleet } from '../fleet';
@@ -40,22 +42,44 @@ async function main(argv: readonly string[]): Promise<number> {
     destination: process.stderr,
   });
   const clock = new ScaledClock(args.speed);
-  const fleet = new Fleet({
-    apiUrl: args.apiUrl,
-    clock,
-    logger,
-    redfish: { host: args.redfishHost, port: args.redfishPort },
-    profiles,
-    ...(args.ipmiPort !== undefined
-      ? { ipmi: { host: args.redfishHost, basePort: args.ipmiPort } }
-      : {}),
-  });
+  // The QEMU machines' disk images live as long as this process, like the simulated disks.
+  const qemuStateDir = join(tmpdir(), `sim-qemu-machines-${process.pid}`);
+  let fleet: Fleet;
+  try {
+    fleet = new Fleet({
+      apiUrl: args.apiUrl,
+      clock,
+      logger,
+      redfish: { host: args.redfishHost, port: args.redfishPort },
+      profiles,
+      ...(args.ipmiPort !== undefined
+        ? { ipmi: { host: args.redfishHost, basePort: args.ipmiPort } }
+        : {}),
+      ...(args.realRamdisk !== undefined
+        ? {
+            qemu: {
+              ramdiskDir: args.realRamdisk,
+              stateDir: qemuStateDir,
+            },
+          }
+        : {}),
+    });
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 2;
+  }
   await fleet.start();
   for (let i = 0; i < args.machines; i++) {
     const profile = args.profiles[i % args.profiles.length]!;
     const prefix = args.namePrefix || profile;
     const name = `${prefix}-${String(i + 1).padStart(3, '0')}`;
-    fleet.addMachine({ profile, name, id: name, powerOn: args.powerOn });
+    fleet.addMachine({
+      profile,
+      name,
+      id: name,
+      powerOn: args.powerOn,
+      kind: i < args.realMachines ? 'qemu' : 'simulated',
+    });
   }
   const machines = await Promise.all(
     fleet.list().map(async (m) => {
@@ -65,6 +89,7 @@ async function main(argv: readonly string[]): Promise<number> {
         id: m.id,
         name: m.name,
         profile: m.profile,
+        kind: fleet.kindOf(m.id),
         macs: m.macs,
         bmc: {
           address: enrol.driver_info.redfish_address,
@@ -87,6 +112,7 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   logger.info('stopping the fleet');
   await fleet.stop();
+  await rm(qemuStateDir, { recursive: true, force: true });
   return 0;
 }
 

@@ -1,24 +1,39 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
-import { findProgram } from '../support/find-program';
+import { type Clock, systemClock } from '../clock';
+import { findProgram } from './find-program';
 
 /** What the machine boots: the ramdisk directly (like PXE), or an ISO from its CD drive. */
 export type QemuBoot =
   | { kind: 'kernel'; kernel: string; initramfs: string; append: string }
   | { kind: 'cdrom'; iso: string; firmware: 'bios' | 'uefi' };
 
+/** A disk image file; raw unless said otherwise. */
+export type QemuDisk = string | { path: string; format: 'raw' | 'qcow2' };
+
 export interface QemuVmOptions {
   boot: QemuBoot;
   memoryMiB: number;
-  /** Raw disk images, attached as virtio disks in order (vda, vdb, …). */
-  disks?: readonly string[];
+  /** Disk images, attached as virtio disks in order (vda, vdb, …). */
+  disks?: readonly QemuDisk[];
+  /** Raw images on USB mass storage (xHCI), as BMCs present virtual floppies and sticks. */
+  usbDisks?: readonly string[];
   /** One virtio NIC on QEMU's user network; the guest reaches the host's loopback at 10.0.2.2. */
   nic: { mac: string; hostForwards?: readonly { hostPort: number; guestPort: number }[] };
   /** The serial console is copied here, each line stamped with seconds since start(). */
   serialLog?: string;
   /** Default tcg (software emulation, works everywhere); kvm where /dev/kvm is usable. */
   accel?: 'tcg' | 'kvm';
+  /** Shown by ps and QEMU's own messages. */
+  name?: string;
+  /** For the console's time stamps and the waits; the process itself runs in real time. */
+  clock?: Clock;
+  /** Console lines kept for waits and failure messages (default 10 000, the oldest go first). */
+  keepLines?: number;
 }
+
+/** Raw serial output as it arrives (escape sequences and CR LF kept, for a terminal). */
+export type SerialListener = (chunk: string) => void;
 
 const ANSI_ESCAPE = new RegExp(String.fromCharCode(27) + '\\[[0-9;?]*[A-Za-z]', 'g');
 
@@ -26,24 +41,30 @@ const ANSI_ESCAPE = new RegExp(String.fromCharCode(27) + '\\[[0-9;?]*[A-Za-z]', 
 export const OVMF_FIRMWARE = '/usr/share/ovmf/OVMF.fd';
 
 /**
- * A QEMU machine whose serial console is watched line by line. Used by the tests that boot the
- * agent ramdisk on a real kernel; `stop()` ends the process and every listener.
+ * A QEMU machine whose serial console is watched line by line (and passed on raw). Used by the
+ * tests that boot the agent ramdisk on a real kernel and by the simulator's QEMU machines;
+ * `stop()` ends the process and every listener.
  */
 export class QemuVm {
   private child: ChildProcess | null = null;
   private startedAt = 0;
   private buffered = '';
+  private readonly clock: Clock;
   private readonly lines: { at: number; text: string }[] = [];
   private readonly waiters = new Set<() => void>();
+  private readonly serialListeners = new Set<SerialListener>();
   private exit: Promise<number | null> | null = null;
   private exitCode: number | null | undefined = undefined;
 
-  constructor(private readonly options: QemuVmOptions) {}
+  constructor(private readonly options: QemuVmOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   /** The qemu-system-x86_64 arguments, for the log and for tests. */
   args(): string[] {
     const o = this.options;
     const args = ['-accel', o.accel ?? 'tcg', '-m', String(o.memoryMiB), '-smp', '1'];
+    if (o.name) args.push('-name', o.name);
     args.push('-display', 'none', '-no-reboot', '-monitor', 'none', '-serial', 'stdio');
     if (o.boot.kind === 'kernel') {
       args.push('-kernel', o.boot.kernel, '-initrd', o.boot.initramfs, '-append', o.boot.append);
@@ -52,8 +73,14 @@ export class QemuVm {
       args.push('-cdrom', o.boot.iso, '-boot', 'order=d');
     }
     for (const disk of o.disks ?? []) {
-      args.push('-drive', `file=${disk},format=raw,if=virtio,cache=unsafe`);
+      const { path, format } = typeof disk === 'string' ? { path: disk, format: 'raw' } : disk;
+      args.push('-drive', `file=${path},format=${format},if=virtio,cache=unsafe`);
     }
+    if ((o.usbDisks ?? []).length > 0) args.push('-device', 'qemu-xhci,id=xhci');
+    (o.usbDisks ?? []).forEach((path, i) => {
+      args.push('-drive', `if=none,id=usb${i},file=${path},format=raw,cache=unsafe`);
+      args.push('-device', `usb-storage,bus=xhci.0,drive=usb${i},removable=on`);
+    });
     const forwards = (o.nic.hostForwards ?? [])
       .map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`)
       .join('');
@@ -71,14 +98,16 @@ export class QemuVm {
         throw new Error(`${OVMF_FIRMWARE} is missing: apt-get install ovmf`);
     }
     if (this.options.serialLog) writeFileSync(this.options.serialLog, '');
-    this.startedAt = Date.now();
-    const child = spawn(qemu, this.args(), { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.startedAt = this.clock.now();
+    // stdin is the serial port's receive line (-serial stdio).
+    const child = spawn(qemu, this.args(), { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin?.on('error', () => undefined);
     this.child = child;
-    child.stdout?.on('data', (chunk: Buffer) => this.onOutput(chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => this.onOutput(chunk.toString('utf8')));
+    child.stdout?.on('data', (chunk: Buffer) => this.onOutput(chunk.toString('utf8'), true));
+    child.stderr?.on('data', (chunk: Buffer) => this.onOutput(chunk.toString('utf8'), false));
     this.exit = new Promise((resolve) => {
       child.once('error', (err) => {
-        this.onOutput(`qemu: ${err.message}\n`);
+        this.onOutput(`qemu: ${err.message}\n`, false);
         this.exitCode = null;
         this.wake();
         resolve(null);
@@ -91,14 +120,41 @@ export class QemuVm {
     });
   }
 
+  /** The QEMU process id while it runs. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
+  /** Resolves with QEMU's exit code once it has exited (null when it could not start). */
+  get exited(): Promise<number | null> {
+    return this.exit ?? Promise.resolve(null);
+  }
+
   /** Seconds since start(). */
   elapsedSeconds(): number {
-    return (Date.now() - this.startedAt) / 1000;
+    return (this.clock.now() - this.startedAt) / 1000;
   }
 
   /** Seconds since start() at which a console line first matched, or null. */
   firstMatch(pattern: RegExp): number | null {
     return this.lines.find((l) => pattern.test(l.text))?.at ?? null;
+  }
+
+  /**
+   * Every serial chunk from now on, unaltered; QEMU's own complaints (stderr) come as lines
+   * starting with "qemu: ". Returns the unsubscribe function.
+   */
+  onSerial(listener: SerialListener): () => void {
+    this.serialListeners.add(listener);
+    return () => this.serialListeners.delete(listener);
+  }
+
+  /** Types into the serial console (what a terminal sends: CR for Enter). False when not running. */
+  writeSerial(data: string | Uint8Array): boolean {
+    const stdin = this.child?.stdin;
+    if (!this.running || !stdin || stdin.destroyed) return false;
+    stdin.write(data);
+    return true;
   }
 
   /** Resolves with the first console line matching; rejects on timeout or when QEMU exits. */
@@ -113,13 +169,13 @@ export class QemuVm {
           );
         }
       };
-      const timer = setTimeout(
+      const timer = this.clock.setTimeout(
         () =>
           finish(() => reject(new Error(`no console line matched ${pattern} in ${timeoutMs} ms`))),
         timeoutMs,
       );
       const finish = (fn: () => void) => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         this.waiters.delete(check);
         fn();
       };
@@ -144,24 +200,35 @@ export class QemuVm {
     const child = this.child;
     if (!child) return;
     if (this.exitCode === undefined) child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const killer = this.clock.setTimeout(() => child.kill('SIGKILL'), 5000);
     await this.exit;
-    clearTimeout(killer);
+    this.clock.clearTimeout(killer);
+    child.stdin?.destroy();
     child.stdout?.removeAllListeners();
     child.stderr?.removeAllListeners();
     this.waiters.clear();
+    this.serialListeners.clear();
   }
 
-  private onOutput(text: string): void {
+  private onOutput(text: string, serial: boolean): void {
+    const raw = serial ? text : text.replace(/^(?=.)/gm, 'qemu: ').replace(/\r?\n/g, '\r\n');
+    for (const listener of this.serialListeners) {
+      try {
+        listener(raw);
+      } catch {
+        // A broken viewer must not stop the machine.
+      }
+    }
     this.buffered += text;
     const parts = this.buffered.split(/\r?\n/);
     this.buffered = parts.pop() ?? '';
-    const at = (Date.now() - this.startedAt) / 1000;
-    for (const raw of parts) {
+    const at = this.elapsedSeconds();
+    for (const part of parts) {
       // Firmware menus paint with escape sequences; keep the text.
-      const line = raw.replace(ANSI_ESCAPE, '').replace(/\r/g, '');
+      const line = part.replace(ANSI_ESCAPE, '').replace(/\r/g, '');
       if (line.trim() === '') continue;
       this.lines.push({ at, text: line });
+      if (this.lines.length > (this.options.keepLines ?? 10_000)) this.lines.shift();
       if (this.options.serialLog)
         appendFileSync(this.options.serialLog, `${at.toFixed(2)} ${line}\n`);
     }

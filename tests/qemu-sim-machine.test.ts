@@ -1,0 +1,162 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedRamdisk } from '../builders/testing/cached-ramdisk';
+import { Conductor } from '../conductor';
+import { findProgram } from '../lib/qemu';
+import { Fleet } from '../simulator';
+
+// A machine of the simulator's `qemu` kind: its BMC is the simulator's Redfish service, its
+// hardware a QEMU process (software emulation) booting the ramdisk built from this machine's
+// Debian packages. Powered on through Redfish, it boots the real kernel, the real agent looks
+// up and heartbeats to the conductor, the serial console shows the kernel's own lines, and
+// powering off through Redfish ends the process. Nothing is skipped: a missing package fails.
+
+const BOOT_TIMEOUT_MS = 240_000;
+const GUEST_RAM_MIB = 384;
+
+describe('a QEMU machine in the simulator fleet', () => {
+  let work: string;
+  let conductor: Conductor;
+  let fleet: Fleet;
+
+  beforeAll(async () => {
+    if (!findProgram('qemu-system-x86_64')) {
+      throw new Error('qemu-system-x86_64 is missing: apt-get install qemu-system-x86');
+    }
+    work = mkdtempSync(join(tmpdir(), 'qemu-sim-'));
+    // The ramdisk the other QEMU tests use, built once (builders/testing/cached-ramdisk.ts).
+    const ramdisk = await cachedRamdisk();
+    conductor = new Conductor({
+      dataDir: join(work, 'conductor'),
+      listen: { host: '127.0.0.1', port: 0 },
+      fastTrack: true,
+      heartbeatTimeoutS: 30,
+      powerSyncIntervalMs: 3_600_000,
+    });
+    await conductor.start();
+    fleet = new Fleet({
+      apiUrl: conductor.apiUrl,
+      redfish: { port: 0 },
+      qemu: {
+        ramdiskDir: dirname(ramdisk.kernel),
+        stateDir: join(work, 'machines'),
+        memoryMiB: GUEST_RAM_MIB,
+      },
+    });
+    await fleet.start();
+  }, 300_000);
+
+  afterAll(async () => {
+    await fleet?.stop();
+    await conductor?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it(
+    'boots the real agent when its Redfish BMC powers it on, and stops QEMU on power off',
+    async () => {
+      const machine = fleet.addMachine({
+        profile: 'small-vm',
+        name: 'real-1',
+        id: 'real-1',
+        kind: 'qemu',
+      });
+      // A simulated machine beside it keeps the fake OS path.
+      fleet.addMachine({ profile: 'small-vm', id: 'sim-1', kind: 'simulated' });
+      expect(fleet.kindOf('real-1')).toBe('qemu');
+      expect(fleet.kindOf('sim-1')).toBe('simulated');
+      const mac = machine.macs[0]!;
+      const node = conductor.createNode({
+        name: 'real-1',
+        driver: 'fake-hardware',
+        ports: [{ address: mac }],
+        provision_state: 'manageable',
+      });
+      await conductor.setPowerState(node.uuid, 'power on');
+
+      const enrol = fleet.enrollment('real-1');
+      const reset = (type: string) =>
+        fetch(
+          `${fleet.redfishUrl}${enrol.driver_info.redfish_system_id}/Actions/ComputerSystem.Reset`,
+          {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Basic ${Buffer.from(`${enrol.driver_info.redfish_username}:${enrol.driver_info.redfish_password}`).toString('base64')}`,
+            },
+            body: JSON.stringify({ ResetType: type }),
+          },
+        );
+      const poweredAt = Date.now();
+      expect((await reset('On')).status).toBeLessThan(300);
+
+      const serial = fleet.serial('real-1');
+      const failure = (what: string) =>
+        new Error(`${what}\n--- serial console ---\n${serial.tail().slice(-6000)}`);
+      const beating = await waitFor(() => {
+        const n = conductor.getNode(node.uuid);
+        return n && typeof n.driver_internal_info.agent_url === 'string' ? n : undefined;
+      }).catch(() => {
+        throw failure('the QEMU machine never heartbeat');
+      });
+      const firstHeartbeatS = (Date.now() - poweredAt) / 1000;
+      console.log(
+        `QEMU sim machine: first heartbeat ${firstHeartbeatS.toFixed(1)} s after Redfish power on (TCG, ${GUEST_RAM_MIB} MiB, load average ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')})`,
+      );
+      expect(String(beating.driver_internal_info.agent_url)).toMatch(
+        /^https:\/\/127\.0\.0\.1:\d+$/,
+      );
+      // The kernel's own lines, not the simulator's imitation of them.
+      const console_ = serial.tail();
+      expect(console_).toMatch(/Linux version \d+\.\d+\.\d+-\d+-amd64/);
+      expect(console_).toMatch(/Command line: console=ttyS0,115200n8 .*BOOTIF=01-/);
+      expect(console_).toContain('ipa-init: starting the agent');
+      expect(console_).toContain('"msg":"heartbeat sent"');
+      expect(fleet.get('real-1')).toMatchObject({ power: 'On', os: 'agent', agent: 'running' });
+      expect(qemuProcesses('real-1')).toHaveLength(1);
+
+      expect((await reset('ForceOff')).status).toBeLessThan(300);
+      await waitFor(() => (qemuProcesses('real-1').length === 0 ? true : undefined), 20_000).catch(
+        () => {
+          throw failure('QEMU still runs after power off');
+        },
+      );
+      expect(fleet.get('real-1')).toMatchObject({ power: 'Off', agent: 'off' });
+      // The fake OS machine never started QEMU.
+      expect(qemuProcesses('sim-1')).toEqual([]);
+    },
+    BOOT_TIMEOUT_MS + 60_000,
+  );
+});
+
+/** Processes of qemu-system-x86_64 started for a machine (QEMU's `-name`). */
+function qemuProcesses(name: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!args[0]?.endsWith('qemu-system-x86_64')) continue;
+    const at = args.indexOf('-name');
+    if (at >= 0 && args[at + 1] === name) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = BOOT_TIMEOUT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

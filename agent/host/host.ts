@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { Clock } from '../../lib';
 
 /**
@@ -29,6 +30,13 @@ export interface Host {
 
   /** Opens a block device (or a file standing in for one) for raw I/O. */
   openBlockDevice(path: string, mode: 'r' | 'rw'): Promise<BlockDevice>;
+
+  /**
+   * The machine's network as outgoing HTTP sees it, composed into every dispatcher the agent
+   * builds (Ironic, inspection, image downloads). Absent on a real host; the simulator uses it
+   * for faults such as a corrupted image download.
+   */
+  readonly httpInterceptor?: Dispatcher.DispatcherComposeInterceptor;
 }
 
 export interface RunOptions {

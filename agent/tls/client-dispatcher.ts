@@ -1,4 +1,4 @@
-import { Agent as UndiciAgent } from 'undici';
+import { type Dispatcher, Agent as UndiciAgent } from 'undici';
 import type { Logger } from '../../lib';
 import type { AgentConfig } from '../config/agent-config';
 import type { Host } from '../host';
@@ -7,7 +7,8 @@ import { tlsPolicy } from './tls-options';
 /**
  * The dispatcher for every outgoing request (Ironic, inspection): `insecure` turns off
  * verification, `cafile` adds a CA, `certfile` + `keyfile` present a client certificate (one
- * without the other is ignored with a warning, as IPA does). Files are read through the Host.
+ * without the other is ignored with a warning, as IPA does). Files are read through the Host,
+ * whose network (a simulated machine's) sees every request.
  */
 export async function createClientDispatcher(
   host: Host,
@@ -16,7 +17,7 @@ export async function createClientDispatcher(
     'insecure' | 'cafile' | 'certfile' | 'keyfile' | 'tls_min_version' | 'tls_cipher_suites'
   >,
   logger: Logger,
-): Promise<UndiciAgent> {
+): Promise<Dispatcher> {
   const policy = tlsPolicy(config.tls_min_version, config.tls_cipher_suites);
   const connect: Record<string, unknown> = {
     rejectUnauthorized: !config.insecure,
@@ -33,5 +34,6 @@ export async function createClientDispatcher(
       `${config.certfile ? 'certfile' : 'keyfile'} is set without ${config.certfile ? 'keyfile' : 'certfile'}; no client certificate is used`,
     );
   }
-  return new UndiciAgent({ connect, connections: 2 });
+  const agent = new UndiciAgent({ connect, connections: 2 });
+  return host.httpInterceptor ? agent.compose(host.httpInterceptor) : agent;
 }

@@ -26,6 +26,8 @@ const faultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('bmc-unreachable') }),
   z.object({ kind: z.literal('bmc-error') }),
   z.object({ kind: z.literal('power-ignored') }),
+  z.object({ kind: z.literal('image-corrupt') }),
+  z.object({ kind: z.literal('agent-crash') }),
 ]) satisfies z.ZodType<FaultSpec>;
 
 function machineOr404(lab: LabContext, id: string) {

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import type { Dispatcher } from 'undici';
 import type { BlockDevice, CommandOutput, Host, RunOptions } from '../../agent/host';
 import { HostError } from '../../agent/host';
 import type { Clock, TimerHandle } from '../../lib';
@@ -29,6 +30,7 @@ import { MountTable } from './mounts';
 import { efibootmgr } from './commands/efibootmgr';
 import { mkdir, mount, umount } from './commands/mount';
 import type { Vfs } from './vfs';
+import { machineNetwork } from './network';
 
 export interface FakeOsOptions extends Partial<BootContext> {
   machine: Machine;
@@ -76,6 +78,7 @@ export class FakeOs implements Host {
   readonly vfs: Vfs;
   readonly disks: KernelDisks;
   readonly mounts: MountTable;
+  readonly httpInterceptor: Dispatcher.DispatcherComposeInterceptor;
   private readonly machine: Machine;
   private readonly programs: Record<string, CommandHandler>;
 
@@ -83,6 +86,7 @@ export class FakeOs implements Host {
     this.machine = options.machine;
     this.clock = options.clock;
     this.programs = { ...PROGRAMS, ...options.programs };
+    this.httpInterceptor = machineNetwork(options.machine, ironicApiUrls(options.cmdline ?? ''));
     this.vfs = buildFilesystem(options.machine, {
       cmdline: options.cmdline ?? 'BOOT_IMAGE=/vmlinuz console=ttyS0,115200n8',
       hostname: options.hostname ?? options.machine.spec.name,
@@ -185,4 +189,10 @@ function abortError(signal: AbortSignal): Error {
   return reason instanceof Error
     ? reason
     : new DOMException('The operation was aborted', 'AbortError');
+}
+
+/** `ipa-api-url` of the kernel command line (IPA accepts a comma-separated list). */
+function ironicApiUrls(cmdline: string): string[] {
+  const param = cmdline.split(/\s+/).find((p) => p.startsWith('ipa-api-url='));
+  return param ? param.slice('ipa-api-url='.length).split(',').filter(Boolean) : [];
 }

@@ -15,6 +15,13 @@ export interface MachineFaults {
   bmcError: boolean;
   /** Power requests are accepted but have no effect. */
   powerActionIgnored: boolean;
+  /**
+   * Image downloads arrive with flipped bytes (a bad NIC, a broken proxy): what the agent
+   * fetches besides the Ironic API no longer matches its checksum.
+   */
+  imageCorrupt: boolean;
+  /** The agent process was killed; set until the machine boots again. */
+  agentCrashed: boolean;
 }
 
 export function noFaults(): MachineFaults {
@@ -25,6 +32,8 @@ export function noFaults(): MachineFaults {
     bmcUnreachable: false,
     bmcError: false,
     powerActionIgnored: false,
+    imageCorrupt: false,
+    agentCrashed: false,
   };
 }
 
@@ -35,7 +44,10 @@ export type FaultSpec =
   | { kind: 'link-down'; nic: string }
   | { kind: 'bmc-unreachable' }
   | { kind: 'bmc-error' }
-  | { kind: 'power-ignored' };
+  | { kind: 'power-ignored' }
+  | { kind: 'image-corrupt' }
+  /** The agent dies at once; a reboot (power cycle, reset) starts a new one. */
+  | { kind: 'agent-crash' };
 
 export const FAULT_KINDS = [
   'disk-failure',
@@ -44,6 +56,8 @@ export const FAULT_KINDS = [
   'bmc-unreachable',
   'bmc-error',
   'power-ignored',
+  'image-corrupt',
+  'agent-crash',
 ] as const;
 
 /** Turns a fault on or off in `faults`; throws RangeError for a disk or NIC the machine lacks. */
@@ -81,6 +95,12 @@ export function setFault(
     case 'power-ignored':
       faults.powerActionIgnored = on;
       return;
+    case 'image-corrupt':
+      faults.imageCorrupt = on;
+      return;
+    case 'agent-crash':
+      faults.agentCrashed = on;
+      return;
   }
 }
 
@@ -96,6 +116,8 @@ export function activeFaults(faults: MachineFaults): FaultSpec[] {
     ...(faults.bmcUnreachable ? [{ kind: 'bmc-unreachable' as const }] : []),
     ...(faults.bmcError ? [{ kind: 'bmc-error' as const }] : []),
     ...(faults.powerActionIgnored ? [{ kind: 'power-ignored' as const }] : []),
+    ...(faults.imageCorrupt ? [{ kind: 'image-corrupt' as const }] : []),
+    ...(faults.agentCrashed ? [{ kind: 'agent-crash' as const }] : []),
   ];
 }
 

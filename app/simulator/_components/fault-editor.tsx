@@ -12,6 +12,8 @@ const LABELS: Record<FaultSpec['kind'], string> = {
   'bmc-unreachable': 'BMC unreachable',
   'bmc-error': 'BMC answers 500',
   'power-ignored': 'Power button ignored',
+  'image-corrupt': 'Image downloads corrupted',
+  'agent-crash': 'Agent crashes',
 };
 
 export function describeFault(fault: FaultSpec): string {
@@ -25,7 +27,10 @@ export function describeFault(fault: FaultSpec): string {
     case 'bmc-unreachable':
     case 'bmc-error':
     case 'power-ignored':
+    case 'image-corrupt':
       return LABELS[fault.kind];
+    case 'agent-crash':
+      return 'Agent crashed (until reboot)';
   }
 }
 
@@ -70,6 +75,8 @@ export function FaultEditor({
       case 'bmc-unreachable':
       case 'bmc-error':
       case 'power-ignored':
+      case 'image-corrupt':
+      case 'agent-crash':
         return { kind };
     }
   };

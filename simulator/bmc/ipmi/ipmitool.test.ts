@@ -181,6 +181,16 @@ describe('IPMI 2.0 BMC with the real ipmitool -I lanplus', () => {
     expect((await ipmitool(['power', 'status'])).stdout).toBe('Chassis Power is off\n');
   });
 
+  it('answers every command with "node busy" while the BMC is in error, and recovers', async () => {
+    const { machine } = await start();
+    machine.faults.bmcError = true;
+    const busy = await ipmitool(['power', 'status']);
+    expect(busy.ok).toBe(false);
+    expect(busy.stderr).toMatch(/Node Busy/i);
+    machine.faults.bmcError = false;
+    expect((await ipmitool(['power', 'status'])).stdout).toBe('Chassis Power is off\n');
+  });
+
   it('acknowledges but ignores power control when the fault says so', async () => {
     const { machine } = await start();
     machine.faults.powerActionIgnored = true;

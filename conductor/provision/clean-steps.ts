@@ -156,14 +156,20 @@ export function manualSteps(
   return { steps };
 }
 
-/** Whether the step an agent echoes back is the one the conductor asked for. */
+/**
+ * Whether the step an agent echoes back is the one the conductor asked for: same interface and
+ * step, and every argument the conductor planned comes back unchanged. The echo may carry more
+ * arguments than planned: some are added only when the step is sent (`write_image`'s
+ * `image_info`). Comparing args tells a finished earlier run of the same step (e.g. a manual
+ * clean listing one step twice with different args) from the current one.
+ */
 export function sameStep(a: unknown, b: CleanStep | null): boolean {
   if (!a || typeof a !== 'object' || !b) return false;
   const s = a as Record<string, unknown>;
-  return (
-    s.interface === b.interface &&
-    s.step === b.step &&
-    JSON.stringify(s.args ?? {}) === JSON.stringify(b.args ?? {})
+  if (s.interface !== b.interface || s.step !== b.step) return false;
+  const echoed = (s.args ?? {}) as Record<string, unknown>;
+  return Object.entries(b.args ?? {}).every(
+    ([key, value]) => JSON.stringify(echoed[key]) === JSON.stringify(value),
   );
 }
 

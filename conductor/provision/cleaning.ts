@@ -1,6 +1,5 @@
 import type { Clock, Logger } from '../../lib';
-import type { CommandResult } from '../../protocol';
-import { AgentBusyError, type AgentClient, commandErrorText } from '../agent/agent-client';
+import { type AgentClient, commandErrorText } from '../agent/agent-client';
 import type { PowerService } from '../bmc/power-service';
 import type { NodeRow } from '../db/schema';
 import type { NodeService } from '../nodes/node-service';
@@ -11,18 +10,13 @@ import {
   getCleanStepsResultSchema,
   manualSteps,
   mergeAgentSteps,
-  sameStep,
   stepName,
   type CleanStep,
   type ManualStep,
 } from './clean-steps';
 import type { RamdiskBoot } from './ramdisk-boot';
-import {
-  DEFAULT_MAX_WAIT_STEP_SECONDS,
-  RESERVED_POWER,
-  reservedStepName,
-  waitSeconds,
-} from './reserved-steps';
+import { StepEngine, type FailOptions, type StepPhase } from './step-engine';
+import { CLEAN_KIND } from './step-kind';
 
 export interface CleaningOptions {
   nodes: NodeService;
@@ -60,8 +54,13 @@ const isManual = (node: NodeRow) => node.targetProvisionState === 'manageable';
  * on each heartbeat, fail to `clean failed` with `last_error`. Every method runs under the node
  * lock held by its caller.
  */
-export class Cleaning {
-  constructor(private readonly o: CleaningOptions) {}
+export class Cleaning implements StepPhase {
+  readonly kind = CLEAN_KIND;
+  private readonly engine: StepEngine;
+
+  constructor(private readonly o: CleaningOptions) {
+    this.engine = new StepEngine(o, this);
+  }
 
   private get nodes(): NodeService {
     return this.o.nodes;
@@ -109,7 +108,7 @@ export class Cleaning {
         { driverInternalInfo: { ...row.driverInternalInfo, clean_steps: chosen.steps } },
         { type: 'clean.steps', data: { steps: chosen.steps.map(stepName) } },
       );
-      await this.runFrom(row, 0);
+      await this.engine.runFrom(row, 0);
       return;
     }
     if (this.o.fastTrack && agentAlive(row, this.o.clock.now())) {
@@ -145,49 +144,36 @@ export class Cleaning {
   }
 
   /** A heartbeat in `clean wait` (lock held): start, resume or poll. */
-  async onHeartbeat(node: NodeRow): Promise<void> {
-    let row = this.nodes.update(node.uuid, 'clean.heartbeat', {
-      provisionUpdatedAt: this.nodes.now(),
-    });
-    if (row.maintenance) {
-      this.fail(row, 'Cleaning aborted as node is in maintenance mode', { stepRunning: true });
-      return;
-    }
-    try {
-      if (!row.cleanStep || Object.keys(row.cleanStep).length === 0) {
-        row = this.nodes.transition(row, 'resume');
-        await this.fetchStepsAndRun(row);
-        return;
-      }
-      if (row.driverInternalInfo.clean_step_send_pending) {
-        row = this.nodes.transition(row, 'resume');
-        await this.runFrom(row, Number(row.driverInternalInfo.clean_step_index ?? 0));
-        return;
-      }
-      const reserved = reservedStepName(row.cleanStep);
-      if (reserved === 'wait' || reserved === 'hold') {
-        // A wait for the next heartbeat (or a hold released meanwhile) ends with this one.
-        await this.continueAfterReserved(row);
-        return;
-      }
-      await this.poll(row);
-    } catch (err) {
-      const fresh = this.nodes.get(node.uuid);
-      const step = fresh.cleanStep && Object.keys(fresh.cleanStep).length ? fresh.cleanStep : null;
-      this.fail(
-        fresh,
-        `Cleaning of node ${fresh.uuid} failed${step ? ` on step ${stepName(step)}` : ''}: ${(err as Error).message}`,
-        { stepRunning: step !== null },
-      );
-    }
+  onHeartbeat(node: NodeRow): Promise<void> {
+    return this.engine.onHeartbeat(node);
+  }
+
+  /** Steps not fetched yet: the ramdisk's first heartbeat lists them and starts the first. */
+  async beforePoll(node: NodeRow, step: CleanStep | null): Promise<boolean> {
+    if (step) return false;
+    await this.fetchStepsAndRun(this.nodes.transition(node, 'resume'));
+    return true;
   }
 
   /** `clean.get_clean_steps`, cache, compute the run list, start at the first step. */
   private async fetchStepsAndRun(node: NodeRow): Promise<void> {
+    const next = await this.refreshSteps(node, { mismatch: false });
+    if (next) await this.engine.runFrom(next.row, next.index);
+  }
+
+  /**
+   * `clean.get_clean_steps` and the run list. Automated cleaning starts over with the fresh
+   * steps; manual cleaning keeps the operator's list and, after a version mismatch, re-runs the
+   * current step with the new versions (its steps need not be idempotent).
+   */
+  async refreshSteps(
+    node: NodeRow,
+    opts: { mismatch: boolean },
+  ): Promise<{ row: NodeRow; index: number } | null> {
     const result = await this.o.agent.executeCommand(
       node,
       'clean.get_clean_steps',
-      this.agentParams(node),
+      agentStepParams(this.nodes, node),
       true,
     );
     if (result.command_status !== 'SUCCEEDED') {
@@ -195,6 +181,17 @@ export class Cleaning {
     }
     const parsed = getCleanStepsResultSchema.safeParse(result.command_result);
     if (!parsed.success) throw new Error('the agent returned clean steps in an unknown shape');
+    const cache = {
+      agent_cached_clean_steps: parsed.data.clean_steps,
+      agent_cached_clean_steps_refreshed: this.nodes.now(),
+      hardware_manager_version: parsed.data.hardware_manager_version ?? {},
+    };
+    if (opts.mismatch && isManual(node)) {
+      const row = this.nodes.update(node.uuid, 'clean.steps', {
+        driverInternalInfo: { ...node.driverInternalInfo, ...cache },
+      });
+      return { row, index: Number(node.driverInternalInfo.clean_step_index ?? 0) };
+    }
     const available = mergeAgentSteps(parsed.data.clean_steps);
     const requested = node.driverInternalInfo.manual_clean_steps as ManualStep[] | undefined;
     let steps: CleanStep[];
@@ -202,186 +199,29 @@ export class Cleaning {
       const chosen = manualSteps(requested, available);
       if ('error' in chosen) {
         this.fail(node, chosen.error, { stepRunning: false });
-        return;
+        return null;
       }
       steps = chosen.steps;
     } else {
       steps = automatedSteps(available, this.o.priorityOverrides);
     }
-    const now = this.nodes.now();
     const row = this.nodes.update(
       node.uuid,
       'clean.steps',
-      {
-        driverInternalInfo: {
-          ...node.driverInternalInfo,
-          agent_cached_clean_steps: parsed.data.clean_steps,
-          agent_cached_clean_steps_refreshed: now,
-          hardware_manager_version: parsed.data.hardware_manager_version ?? {},
-          clean_steps: steps,
-        },
-      },
+      { driverInternalInfo: { ...node.driverInternalInfo, ...cache, clean_steps: steps } },
       { type: 'clean.steps', data: { steps: steps.map(stepName) } },
     );
-    await this.runFrom(row, 0);
+    return { row, index: 0 };
   }
 
-  /** Starts step `index` (node in `cleaning`), or finishes when none is left. */
-  private async runFrom(node: NodeRow, index: number): Promise<void> {
-    const steps = (node.driverInternalInfo.clean_steps as CleanStep[] | undefined) ?? [];
-    if (index >= steps.length) {
-      await this.finish(node);
-      return;
-    }
-    const step = steps[index]!;
-    const dii: Record<string, unknown> = { ...node.driverInternalInfo, clean_step_index: index };
-    delete dii.clean_step_send_pending;
-    delete dii.clean_step_progress;
-    let row = this.nodes.update(
-      node.uuid,
-      'clean.step_started',
-      { cleanStep: step, driverInternalInfo: dii },
-      { type: 'clean.step_started', data: { step: stepName(step), index, of: steps.length } },
-    );
-    if (reservedStepName(step)) {
-      await this.runReserved(row, step, index);
-      return;
-    }
-    if (typeof row.driverInternalInfo.agent_url !== 'string') {
-      // A reserved power step took the ramdisk down: send the step once a fresh agent heartbeats.
-      row = this.nodes.update(row.uuid, 'clean.awaiting_agent', {
-        driverInternalInfo: { ...row.driverInternalInfo, clean_step_send_pending: true },
-      });
-      this.nodes.transition(row, 'wait');
-      return;
-    }
-    let result: CommandResult;
-    try {
-      result = await this.o.agent.executeCommand(
-        row,
-        'clean.execute_clean_step',
-        {
-          ...this.agentParams(row),
-          step,
-          clean_version: row.driverInternalInfo.hardware_manager_version ?? {},
-        },
-        false,
-      );
-    } catch (err) {
-      if (!(err instanceof AgentBusyError)) throw err;
-      // The agent still runs something: wait, and send this step again on a later heartbeat.
-      row = this.nodes.update(
-        row.uuid,
-        'clean.agent_busy',
-        { driverInternalInfo: { ...row.driverInternalInfo, clean_step_send_pending: true } },
-        { type: 'clean.agent_busy', data: { step: stepName(step) } },
-      );
-      this.nodes.transition(row, 'wait');
-      return;
-    }
-    if (result.command_status === 'FAILED') {
-      this.fail(row, this.stepFailure(row, step, result), { stepRunning: true });
-      return;
-    }
-    this.nodes.transition(row, 'wait');
+  /** Back into the ramdisk before a reserved power on, as PXE config left in place would do. */
+  async beforePowerOn(node: NodeRow): Promise<void> {
+    if (node.driverInternalInfo.cleaning_disable_ramdisk === true) return;
+    const driver = this.o.power.driverFor(node);
+    if (driver.setBootDevice) await driver.setBootDevice(node, 'pxe');
   }
 
-  /** Ironic's `process_next_step('clean')`. */
-  private async poll(node: NodeRow): Promise<void> {
-    const commands = await this.o.agent.listCommands(node);
-    const step = node.cleanStep as CleanStep;
-    const index = Number(node.driverInternalInfo.clean_step_index ?? 0);
-    const freshlyBooted = commands.every((c) => c.command_name === 'get_clean_steps');
-    if (freshlyBooted) {
-      if (node.driverInternalInfo.cleaning_reboot) {
-        const dii = { ...node.driverInternalInfo };
-        delete dii.cleaning_reboot;
-        const row = this.nodes.transition(node, 'resume', { patch: { driverInternalInfo: dii } });
-        await this.runFrom(row, index + 1);
-      }
-      return;
-    }
-    const last = commands[commands.length - 1]!;
-    if (last.command_name !== 'execute_clean_step') return;
-    if (last.command_status === 'RUNNING') {
-      if (last.command_progress) {
-        this.nodes.update(node.uuid, 'clean.progress', {
-          driverInternalInfo: {
-            ...node.driverInternalInfo,
-            clean_step_progress: last.command_progress,
-          },
-        });
-      }
-      return;
-    }
-    if (last.command_status === 'FAILED') {
-      this.fail(node, this.stepFailure(node, step, last), { stepRunning: true });
-      return;
-    }
-    if (last.command_status === 'CLEAN_VERSION_MISMATCH') {
-      const row = this.nodes.transition(node, 'resume', {
-        data: { reason: 'hardware manager versions changed; refreshing steps' },
-      });
-      if (isManual(row)) {
-        // Manual cleaning re-runs the current step with refreshed versions.
-        const refreshed = await this.o.agent.executeCommand(
-          row,
-          'clean.get_clean_steps',
-          this.agentParams(row),
-          true,
-        );
-        const parsed = getCleanStepsResultSchema.safeParse(refreshed.command_result);
-        const next = this.nodes.update(row.uuid, 'clean.steps', {
-          driverInternalInfo: {
-            ...row.driverInternalInfo,
-            hardware_manager_version: parsed.success
-              ? (parsed.data.hardware_manager_version ?? {})
-              : {},
-          },
-        });
-        await this.runFrom(next, index);
-      } else {
-        await this.fetchStepsAndRun(row);
-      }
-      return;
-    }
-    const echoed = (last.command_result as { clean_step?: unknown } | null)?.clean_step;
-    if (!sameStep(echoed, step)) return;
-    this.nodes.recordEvent(node.uuid, 'clean.step_finished', {
-      step: stepName(step),
-      index,
-      result: (last.command_result as { clean_result?: unknown } | null)?.clean_result ?? null,
-    });
-    if (step.abort_after) {
-      this.fail(
-        node,
-        `By request, the clean operation was aborted during or after the completion of step "${stepName(step)}"`,
-        { stepRunning: false, event: 'fail' },
-      );
-      return;
-    }
-    if (step.reboot_requested) {
-      const marked = this.nodes.update(node.uuid, 'clean.reboot', {
-        driverInternalInfo: { ...node.driverInternalInfo, cleaning_reboot: true },
-      });
-      try {
-        await this.o.boot.bootRamdisk(marked);
-      } catch (err) {
-        this.fail(
-          this.nodes.get(node.uuid),
-          `Failed to reboot node ${node.uuid} after step ${stepName(step)}: ${(err as Error).message}`,
-          {
-            stepRunning: true,
-          },
-        );
-      }
-      return;
-    }
-    const row = this.nodes.transition(node, 'resume');
-    await this.runFrom(row, index + 1);
-  }
-
-  private async finish(node: NodeRow): Promise<void> {
+  async finish(node: NodeRow): Promise<void> {
     const noRamdisk = node.driverInternalInfo.cleaning_disable_ramdisk === true;
     const dii = { ...node.driverInternalInfo };
     for (const k of RUN_KEYS) delete dii[k];
@@ -412,108 +252,16 @@ export class Cleaning {
     this.nodes.transition(row, isManual(row) ? 'manage' : 'done');
   }
 
-  /**
-   * The conductor's own steps: power actions continue with the next step at once; `hold` parks
-   * the node in `clean hold` until `unhold`; `wait` parks it in `clean wait` for `args.seconds`
-   * (capped) or, without seconds, until the next heartbeat.
-   */
-  private async runReserved(node: NodeRow, step: CleanStep, index: number): Promise<void> {
-    const name = reservedStepName(step)!;
-    const target = RESERVED_POWER[name];
-    if (target) {
-      let row = node;
-      try {
-        const withRamdisk = node.driverInternalInfo.cleaning_disable_ramdisk !== true;
-        if (target !== 'power off' && withRamdisk) {
-          // Back into the ramdisk, as PXE config left in place during cleaning would do.
-          const driver = this.o.power.driverFor(row);
-          if (driver.setBootDevice) await driver.setBootDevice(row, 'pxe');
-        }
-        row = await this.o.power.changeLocked(row, target);
-      } catch (err) {
-        this.fail(
-          this.nodes.get(node.uuid),
-          `Node ${node.uuid} failed step ${stepName(step)}: ${(err as Error).message}`,
-          { stepRunning: true },
-        );
-        return;
-      }
-      this.nodes.recordEvent(node.uuid, 'clean.step_finished', {
-        step: stepName(step),
-        index,
-        result: { power_state: row.powerState },
-      });
-      await this.runFrom(row, index + 1);
-      return;
-    }
-    if (name === 'hold') {
-      this.nodes.transition(node, 'hold', { data: { step: stepName(step) } });
-      return;
-    }
-    const max = this.o.maxWaitStepSeconds ?? DEFAULT_MAX_WAIT_STEP_SECONDS;
-    const wait = waitSeconds(step.args, max);
-    if ('error' in wait) {
-      this.fail(node, `Node ${node.uuid} failed step ${stepName(step)}: ${wait.error}`, {
-        stepRunning: true,
-      });
-      return;
-    }
-    if (wait.capped) {
-      this.nodes.recordEvent(node.uuid, 'clean.wait_capped', {
-        requested: step.args?.seconds ?? null,
-        seconds: max,
-      });
-    }
-    const waiting = this.nodes.transition(node, 'wait', {
-      data: { step: stepName(step), seconds: wait.seconds },
-    });
-    if (wait.seconds === null) return;
-    // The node lock stays held while paused, as Ironic's worker holds its task.
-    await this.o.clock.sleep(wait.seconds * 1000);
-    const fresh = this.nodes.find(waiting.uuid);
-    if (
-      fresh?.provisionState !== 'clean wait' ||
-      Number(fresh.driverInternalInfo.clean_step_index) !== index
-    ) {
-      return;
-    }
-    await this.continueAfterReserved(fresh);
-  }
-
   /** After `unhold` (node in `clean wait`, lock held): the step after the hold runs at once. */
-  async continueAfterHold(node: NodeRow): Promise<void> {
-    if (node.provisionState !== 'clean wait' || reservedStepName(node.cleanStep) !== 'hold') return;
-    try {
-      await this.continueAfterReserved(node);
-    } catch (err) {
-      this.fail(
-        this.nodes.get(node.uuid),
-        `Cleaning of node ${node.uuid} failed after hold: ${(err as Error).message}`,
-        { stepRunning: false },
-      );
-    }
-  }
-
-  private async continueAfterReserved(node: NodeRow): Promise<void> {
-    const index = Number(node.driverInternalInfo.clean_step_index ?? 0);
-    this.nodes.recordEvent(node.uuid, 'clean.step_finished', {
-      step: stepName(node.cleanStep),
-      index,
-      result: null,
-    });
-    const row = this.nodes.transition(node, 'resume');
-    await this.runFrom(row, index + 1);
+  continueAfterHold(node: NodeRow): Promise<void> {
+    return this.engine.continueAfterHold(node);
   }
 
   /**
    * `cleaning_error_handler`: last_error, maintenance with fault `clean failure` when a step was
    * running, cleaning info and agent token wiped, then `fail` (or `abort`).
    */
-  fail(
-    node: NodeRow,
-    message: string,
-    opts: { stepRunning: boolean; event?: 'fail' | 'abort'; maintenance?: boolean },
-  ): NodeRow {
+  fail(node: NodeRow, message: string, opts: FailOptions): NodeRow {
     this.o.logger.error({ node: node.uuid, error: message }, 'cleaning failed');
     const dii = { ...node.driverInternalInfo };
     for (const k of RUN_KEYS) delete dii[k];
@@ -532,27 +280,8 @@ export class Cleaning {
     });
   }
 
-  /** The abort verb in clean wait: immediate if the step allows it, else after it. */
+  /** The abort verb in clean wait/hold: immediate if the step allows it, else after it. */
   abort(node: NodeRow): NodeRow {
-    const step = node.cleanStep as CleanStep | null;
-    const running = step && Object.keys(step).length > 0;
-    if (running && step.abortable !== true) {
-      return this.nodes.update(
-        node.uuid,
-        'clean.abort_requested',
-        { cleanStep: { ...step, abort_after: true } },
-        { type: 'clean.abort_requested', data: { step: stepName(step) } },
-      );
-    }
-    const msg = `By request, the clean operation was aborted${running ? ` during or after the completion of step "${stepName(step)}"` : ''}`;
-    return this.fail(node, msg, { stepRunning: false, event: 'abort', maintenance: false });
-  }
-
-  private stepFailure(node: NodeRow, step: CleanStep, result: CommandResult): string {
-    return `Clean step ${stepName(step)} failed on node ${node.uuid}: ${commandErrorText(result)}`;
-  }
-
-  private agentParams(node: NodeRow): Record<string, unknown> {
-    return agentStepParams(this.nodes, node);
+    return this.engine.abort(node);
   }
 }

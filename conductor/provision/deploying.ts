@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Clock, Logger } from '../../lib';
 import type { CommandResult } from '../../protocol';
-import { AgentBusyError, type AgentClient, commandErrorText } from '../agent/agent-client';
+import { type AgentClient, commandErrorText } from '../agent/agent-client';
 import type { PowerService } from '../bmc/power-service';
 import type { NodeRow } from '../db/schema';
 import type { NodeService } from '../nodes/node-service';
@@ -9,15 +9,17 @@ import { agentAlive } from './agent-alive';
 import { agentStepParams } from './agent-params';
 import { agentStepSchema, mergeAgentSteps, stepName } from './clean-steps';
 import type { Cleaning } from './cleaning';
-import { planDeploySteps, stepId, type DeployStep, type UserDeployStep } from './deploy-steps';
+import {
+  isCoreStep,
+  planDeploySteps,
+  stepId,
+  type DeployStep,
+  type UserDeployStep,
+} from './deploy-steps';
 import { buildImageInfo, deployBootMode, isWholeDiskImage } from './image-info';
 import type { RamdiskBoot } from './ramdisk-boot';
-import {
-  DEFAULT_MAX_WAIT_STEP_SECONDS,
-  RESERVED_POWER,
-  reservedStepName,
-  waitSeconds,
-} from './reserved-steps';
+import { StepEngine, type FailOptions, type StepPhase } from './step-engine';
+import { currentStep, DEPLOY_KIND } from './step-kind';
 
 export interface DeployingOptions {
   nodes: NodeService;
@@ -64,13 +66,6 @@ const PARTITION_UUIDS = z
   })
   .passthrough();
 
-/** Ironic's `is_equivalent`: same interface and step, whatever the args. */
-const equivalent = (a: unknown, b: DeployStep) =>
-  !!a &&
-  typeof a === 'object' &&
-  (a as DeployStep).interface === b.interface &&
-  (a as DeployStep).step === b.step;
-
 /**
  * Deploying with the `direct` deploy interface as Ironic runs it (research conductor-bmc.md
  * §2.2, §2.5): the core steps by priority (boot the ramdisk, switch into the agent's
@@ -79,8 +74,13 @@ const equivalent = (a: unknown, b: DeployStep) =>
  * heartbeats; failures end in `deploy failed` with `last_error`. Every method runs under the node
  * lock held by its caller.
  */
-export class Deploying {
-  constructor(private readonly o: DeployingOptions) {}
+export class Deploying implements StepPhase {
+  readonly kind = DEPLOY_KIND;
+  private readonly engine: StepEngine;
+
+  constructor(private readonly o: DeployingOptions) {
+    this.engine = new StepEngine(o, this);
+  }
 
   private get nodes(): NodeService {
     return this.o.nodes;
@@ -111,7 +111,7 @@ export class Deploying {
       },
     });
     if ('error' in plan) {
-      this.fail(row, plan.error);
+      this.fail(row, plan.error, { stepRunning: false });
       return;
     }
     row = this.nodes.update(
@@ -123,91 +123,50 @@ export class Deploying {
         data: { image_source: ii.image_source ?? null, steps: plan.steps.map(stepName) },
       },
     );
-    await this.runFrom(row, 0);
+    await this.engine.runFrom(row, 0);
   }
 
   /** A heartbeat in `wait call-back` (lock held): the ramdisk came up, or poll the step. */
-  async onHeartbeat(node: NodeRow): Promise<void> {
-    let row = this.nodes.update(node.uuid, 'deploy.heartbeat', {
-      provisionUpdatedAt: this.nodes.now(),
-    });
-    if (row.maintenance) {
-      this.fail(row, 'Deploy aborted as node is in maintenance mode');
-      return;
-    }
-    const step = current(row);
-    if (!step) return;
-    const index = Number(row.driverInternalInfo.deploy_step_index ?? 0);
-    try {
-      if (row.driverInternalInfo.deploy_step_send_pending) {
-        row = this.nodes.transition(row, 'resume');
-        await this.runFrom(row, index);
-        return;
-      }
-      const reserved = reservedStepName(step);
-      if (reserved === 'wait' || reserved === 'hold') {
-        await this.continueAfterReserved(row);
-        return;
-      }
-      if (stepId(step) === 'deploy.deploy') {
-        // The ramdisk booted by the core deploy step is up: learn its steps, carry on.
-        row = this.nodes.transition(row, 'resume');
-        const next = await this.refreshSteps(row);
-        if (next) await this.runFrom(next.row, next.index + 1);
-        return;
-      }
-      await this.poll(row, step, index);
-    } catch (err) {
-      this.fail(
-        this.nodes.get(node.uuid),
-        `Deploy step ${stepName(step)} failed on node ${node.uuid}: ${(err as Error).message}`,
-      );
-    }
+  onHeartbeat(node: NodeRow): Promise<void> {
+    return this.engine.onHeartbeat(node);
+  }
+
+  /** The ramdisk booted by the core deploy step is up: learn its steps, carry on. */
+  async beforePoll(node: NodeRow, step: DeployStep | null): Promise<boolean> {
+    if (!step) return true;
+    if (stepId(step) !== 'deploy.deploy') return false;
+    const next = await this.refreshSteps(this.nodes.transition(node, 'resume'));
+    if (next) await this.engine.runFrom(next.row, next.index + 1);
+    return true;
   }
 
   /** After `unhold` (node in `wait call-back`): the step after the hold runs at once. */
-  async continueAfterHold(node: NodeRow): Promise<void> {
-    if (node.provisionState !== 'wait call-back' || reservedStepName(current(node)) !== 'hold') {
-      return;
-    }
-    try {
-      await this.continueAfterReserved(node);
-    } catch (err) {
-      this.fail(
-        this.nodes.get(node.uuid),
-        `Deploy of node ${node.uuid} failed after hold: ${(err as Error).message}`,
-      );
-    }
+  continueAfterHold(node: NodeRow): Promise<void> {
+    return this.engine.continueAfterHold(node);
   }
 
   /** The abort verb in `wait call-back`/`deploy hold`: a running agent step finishes first. */
   abort(node: NodeRow): NodeRow {
-    const step = current(node);
-    const inBand =
-      node.provisionState === 'wait call-back' &&
-      step !== null &&
-      reservedStepName(step) === null &&
-      stepId(step) !== 'deploy.deploy';
-    if (step && inBand && step.abortable !== true) {
-      return this.nodes.update(
-        node.uuid,
-        'deploy.abort_requested',
-        { deployStep: { ...step, abort_after: true } },
-        { type: 'deploy.abort_requested', data: { step: stepName(step) } },
-      );
-    }
-    const msg = `By request, the deploy operation was aborted${step ? ` during or after the completion of step "${stepName(step)}"` : ''}`;
-    return this.fail(node, msg, 'abort');
+    return this.engine.abort(node);
   }
 
-  /** Ironic's `deploying_error_handler`: last_error, the run's info wiped, `fail` (or `abort`). */
-  fail(node: NodeRow, message: string, event: 'fail' | 'abort' = 'fail'): NodeRow {
+  /** Steps of the deploy interface run by the conductor (`write_image` switches to the agent). */
+  isOwn(step: DeployStep): boolean {
+    return isCoreStep(step) && stepId(step) !== 'deploy.write_image';
+  }
+
+  /**
+   * Ironic's `deploying_error_handler`: last_error, the run's info wiped, `fail` (or `abort`).
+   * Unlike cleaning it leaves maintenance alone.
+   */
+  fail(node: NodeRow, message: string, opts: FailOptions = { stepRunning: false }): NodeRow {
     this.o.logger.error({ node: node.uuid, error: message }, 'deploy failed');
     const dii = { ...node.driverInternalInfo };
     for (const k of RUN_KEYS) delete dii[k];
-    return this.nodes.transition(node, event, {
+    const step = currentStep(DEPLOY_KIND, node);
+    return this.nodes.transition(node, opts.event ?? 'fail', {
       patch: { lastError: message, deployStep: null, driverInternalInfo: dii },
-      data: { error: message, step: current(node) ? stepName(current(node)) : null },
+      data: { error: message, step: step ? stepName(step) : null },
     });
   }
 
@@ -239,76 +198,43 @@ export class Deploying {
     await this.o.cleaning.start(row);
   }
 
-  /** Starts step `index` (node in `deploying`), or finishes when none is left. */
-  private async runFrom(node: NodeRow, index: number): Promise<void> {
-    const steps = (node.driverInternalInfo.deploy_steps as DeployStep[] | undefined) ?? [];
-    if (index >= steps.length) {
-      this.finish(node);
-      return;
-    }
-    const step = steps[index]!;
-    const dii: Record<string, unknown> = { ...node.driverInternalInfo, deploy_step_index: index };
-    delete dii.deploy_step_send_pending;
-    delete dii.deploy_step_progress;
-    const row = this.nodes.update(
-      node.uuid,
-      'deploy.step_started',
-      { deployStep: step, driverInternalInfo: dii },
-      { type: 'deploy.step_started', data: { step: stepName(step), index, of: steps.length } },
-    );
-    if (reservedStepName(step)) {
-      await this.runReserved(row, step, index);
-      return;
-    }
+  /** The deploy interface's own steps; `write_image` and in-band steps go to the agent. */
+  async runOwn(node: NodeRow, step: DeployStep, index: number): Promise<boolean> {
+    const inConductor = (run: (row: NodeRow) => Promise<NodeRow>) =>
+      this.engine.runInConductor(node, step, index, run);
     switch (stepId(step)) {
       case 'deploy.deploy':
-        await this.deployStep(row, index);
-        return;
-      case 'deploy.write_image': {
-        const args = {
-          image_info: buildImageInfo(row),
-          configdrive: row.instanceInfo.configdrive ?? null,
-        };
-        await this.runInBand(row, { ...step, args });
-        return;
-      }
+        await this.deployStep(node, index);
+        return true;
       case 'deploy.prepare_instance_boot':
-        await this.inConductor(row, step, index, (r) => this.prepareInstanceBoot(r));
-        return;
+        await inConductor((r) => this.prepareInstanceBoot(r));
+        return true;
       case 'deploy.tear_down_agent':
-        await this.inConductor(row, step, index, (r) => this.tearDownAgent(r));
-        return;
+        await inConductor((r) => this.tearDownAgent(r));
+        return true;
       case 'deploy.switch_to_tenant_network':
         // The embedded conductor manages no networks: Ironic's `noop` network interface.
-        await this.inConductor(row, step, index, (r) => Promise.resolve(r));
-        return;
+        await inConductor((r) => Promise.resolve(r));
+        return true;
       case 'deploy.boot_instance':
-        await this.inConductor(row, step, index, (r) => this.bootInstance(r));
-        return;
+        await inConductor((r) => this.bootInstance(r));
+        return true;
       default:
-        await this.runInBand(row, step);
+        return false;
     }
   }
 
-  /** A step the conductor runs to completion itself, then the next one. */
-  private async inConductor(
-    node: NodeRow,
-    step: DeployStep,
-    index: number,
-    run: (node: NodeRow) => Promise<NodeRow>,
-  ): Promise<void> {
-    let row: NodeRow;
-    try {
-      row = await run(node);
-    } catch (err) {
-      this.fail(
-        this.nodes.get(node.uuid),
-        `Deploy step ${stepName(step)} failed on node ${node.uuid}: ${(err as Error).message}`,
-      );
-      return;
-    }
-    this.nodes.recordEvent(node.uuid, 'deploy.step_finished', { step: stepName(step), index });
-    await this.runFrom(this.nodes.get(row.uuid), index + 1);
+  /** `write_image` gets Ironic's `image_info` and the config drive when it is sent. */
+  toAgent(node: NodeRow, step: DeployStep): DeployStep {
+    if (stepId(step) !== 'deploy.write_image') return step;
+    return {
+      ...step,
+      args: {
+        ...step.args,
+        image_info: buildImageInfo(node),
+        configdrive: node.instanceInfo.configdrive ?? null,
+      },
+    };
   }
 
   /** `deploy.deploy`: the live ramdisk (fast track) or a fresh one, which calls back. */
@@ -323,7 +249,7 @@ export class Deploying {
           index,
           fast_track: true,
         });
-        await this.runFrom(next.row, next.index + 1);
+        await this.engine.runFrom(next.row, next.index + 1);
         return;
       } catch (err) {
         this.o.logger.warn(
@@ -340,6 +266,7 @@ export class Deploying {
       this.fail(
         this.nodes.get(node.uuid),
         `Failed to prepare node ${node.uuid} for deployment: ${(err as Error).message}`,
+        { stepRunning: false },
       );
       return;
     }
@@ -350,7 +277,7 @@ export class Deploying {
    * `deploy.get_deploy_steps`: cache them and re-plan with the agent's enabled steps; returns
    * the node and the current step's index in the new list, or null after failing the node.
    */
-  private async refreshSteps(node: NodeRow): Promise<{ row: NodeRow; index: number } | null> {
+  async refreshSteps(node: NodeRow): Promise<{ row: NodeRow; index: number } | null> {
     const result = await this.o.agent.executeCommand(
       node,
       'deploy.get_deploy_steps',
@@ -366,10 +293,10 @@ export class Deploying {
     const user = (node.driverInternalInfo.user_deploy_steps as UserDeployStep[] | undefined) ?? [];
     const plan = planDeploySteps(user, available);
     if ('error' in plan) {
-      this.fail(node, plan.error);
+      this.fail(node, plan.error, { stepRunning: false });
       return null;
     }
-    const step = current(node);
+    const step = currentStep(DEPLOY_KIND, node);
     const index = step ? plan.steps.findIndex((s) => stepId(s) === stepId(step)) : -1;
     const byInterface: Record<string, unknown[]> = {};
     for (const s of Object.values(parsed.data.deploy_steps).flat()) {
@@ -391,120 +318,6 @@ export class Deploying {
       { type: 'deploy.steps', data: { steps: plan.steps.map(stepName) } },
     );
     return { row, index: Math.max(index, 0) };
-  }
-
-  /** An agent step (`write_image` included): sent asynchronously, polled on heartbeats. */
-  private async runInBand(node: NodeRow, sent: DeployStep): Promise<void> {
-    let row = node;
-    if (typeof row.driverInternalInfo.agent_url !== 'string') {
-      row = this.nodes.update(row.uuid, 'deploy.awaiting_agent', {
-        driverInternalInfo: { ...row.driverInternalInfo, deploy_step_send_pending: true },
-      });
-      this.nodes.transition(row, 'wait');
-      return;
-    }
-    let result: CommandResult;
-    try {
-      result = await this.o.agent.executeCommand(
-        row,
-        'deploy.execute_deploy_step',
-        {
-          ...agentStepParams(this.nodes, row),
-          step: sent,
-          deploy_version: row.driverInternalInfo.hardware_manager_version ?? {},
-        },
-        false,
-      );
-    } catch (err) {
-      if (!(err instanceof AgentBusyError)) {
-        this.fail(
-          this.nodes.get(row.uuid),
-          `Deploy step ${stepName(sent)} failed on node ${row.uuid}: ${(err as Error).message}`,
-        );
-        return;
-      }
-      row = this.nodes.update(
-        row.uuid,
-        'deploy.agent_busy',
-        { driverInternalInfo: { ...row.driverInternalInfo, deploy_step_send_pending: true } },
-        { type: 'deploy.agent_busy', data: { step: stepName(sent) } },
-      );
-      this.nodes.transition(row, 'wait');
-      return;
-    }
-    if (result.command_status === 'FAILED') {
-      this.fail(row, this.stepFailure(row, sent, result));
-      return;
-    }
-    this.nodes.transition(row, 'wait');
-  }
-
-  /** Ironic's `process_next_step('deploy')`. */
-  private async poll(node: NodeRow, step: DeployStep, index: number): Promise<void> {
-    const commands = await this.o.agent.listCommands(node);
-    if (commands.every((c) => c.command_name === 'get_deploy_steps')) {
-      if (node.driverInternalInfo.deployment_reboot) {
-        const dii = { ...node.driverInternalInfo };
-        delete dii.deployment_reboot;
-        const row = this.nodes.transition(node, 'resume', { patch: { driverInternalInfo: dii } });
-        await this.runFrom(row, index + 1);
-      }
-      return;
-    }
-    const last = commands[commands.length - 1]!;
-    if (last.command_name !== 'execute_deploy_step') return;
-    if (last.command_status === 'RUNNING') {
-      if (last.command_progress) {
-        this.nodes.update(node.uuid, 'deploy.progress', {
-          driverInternalInfo: {
-            ...node.driverInternalInfo,
-            deploy_step_progress: last.command_progress,
-          },
-        });
-      }
-      return;
-    }
-    if (last.command_status === 'FAILED') {
-      this.fail(node, this.stepFailure(node, step, last));
-      return;
-    }
-    if (last.command_status === 'CLEAN_VERSION_MISMATCH') {
-      // The hardware managers changed under us: refresh and run this step again.
-      const row = this.nodes.transition(node, 'resume');
-      const next = await this.refreshSteps(row);
-      if (next) await this.runFrom(next.row, next.index);
-      return;
-    }
-    const echoed = (last.command_result as { deploy_step?: unknown } | null)?.deploy_step;
-    if (!equivalent(echoed, step)) return;
-    this.nodes.recordEvent(node.uuid, 'deploy.step_finished', {
-      step: stepName(step),
-      index,
-      result: (last.command_result as { deploy_result?: unknown } | null)?.deploy_result ?? null,
-    });
-    if (step.abort_after) {
-      this.fail(
-        node,
-        `By request, the deploy operation was aborted during or after the completion of step "${stepName(step)}"`,
-      );
-      return;
-    }
-    if (step.reboot_requested) {
-      const marked = this.nodes.update(node.uuid, 'deploy.reboot', {
-        driverInternalInfo: { ...node.driverInternalInfo, deployment_reboot: true },
-      });
-      try {
-        await this.o.boot.bootRamdisk(marked);
-      } catch (err) {
-        this.fail(
-          this.nodes.get(node.uuid),
-          `Reboot requested by deploy step ${stepName(step)} failed for node ${node.uuid}: ${(err as Error).message}`,
-        );
-      }
-      return;
-    }
-    const row = this.nodes.transition(node, 'resume');
-    await this.runFrom(row, index + 1);
   }
 
   /**
@@ -605,7 +418,7 @@ export class Deploying {
     return this.o.power.changeLocked(node, 'power on');
   }
 
-  private finish(node: NodeRow): void {
+  finish(node: NodeRow): Promise<void> {
     const dii = { ...node.driverInternalInfo };
     for (const k of RUN_KEYS) delete dii[k];
     const row = this.nodes.update(
@@ -615,57 +428,6 @@ export class Deploying {
       { type: 'deploy.finished', data: {} },
     );
     this.nodes.transition(row, 'done');
+    return Promise.resolve();
   }
-
-  /** Reserved steps in a deploy: the same rules as in cleaning (see Cleaning.runReserved). */
-  private async runReserved(node: NodeRow, step: DeployStep, index: number): Promise<void> {
-    const name = reservedStepName(step)!;
-    const target = RESERVED_POWER[name];
-    if (target) {
-      await this.inConductor(node, step, index, (r) => this.o.power.changeLocked(r, target));
-      return;
-    }
-    if (name === 'hold') {
-      this.nodes.transition(node, 'hold', { data: { step: stepName(step) } });
-      return;
-    }
-    const max = this.o.maxWaitStepSeconds ?? DEFAULT_MAX_WAIT_STEP_SECONDS;
-    const wait = waitSeconds(step.args, max);
-    if ('error' in wait) {
-      this.fail(node, `Deploy step ${stepName(step)} failed on node ${node.uuid}: ${wait.error}`);
-      return;
-    }
-    const waiting = this.nodes.transition(node, 'wait', {
-      data: { step: stepName(step), seconds: wait.seconds },
-    });
-    if (wait.seconds === null) return;
-    await this.o.clock.sleep(wait.seconds * 1000);
-    const fresh = this.nodes.find(waiting.uuid);
-    if (
-      fresh?.provisionState !== 'wait call-back' ||
-      Number(fresh.driverInternalInfo.deploy_step_index) !== index
-    ) {
-      return;
-    }
-    await this.continueAfterReserved(fresh);
-  }
-
-  private async continueAfterReserved(node: NodeRow): Promise<void> {
-    const index = Number(node.driverInternalInfo.deploy_step_index ?? 0);
-    this.nodes.recordEvent(node.uuid, 'deploy.step_finished', {
-      step: stepName(current(node)),
-      index,
-    });
-    const row = this.nodes.transition(node, 'resume');
-    await this.runFrom(row, index + 1);
-  }
-
-  private stepFailure(node: NodeRow, step: DeployStep, result: CommandResult): string {
-    return `Deploy step ${stepName(step)} failed on node ${node.uuid}: ${commandErrorText(result)}`;
-  }
-}
-
-function current(node: NodeRow): DeployStep | null {
-  const step = node.deployStep;
-  return step && Object.keys(step).length > 0 ? (step as DeployStep) : null;
 }

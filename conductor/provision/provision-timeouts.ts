@@ -107,7 +107,7 @@ export class ProvisionTimeouts {
         return;
       default: {
         const message = `Timeout reached while waiting for callback for node ${node.uuid}`;
-        if (this.deploying) this.deploying.fail(node, message);
+        if (this.deploying) this.deploying.fail(node, message, { stepRunning: false });
         else this.nodes.transition(node, 'fail', { patch: { lastError: message } });
       }
     }

@@ -53,14 +53,34 @@ function rootFiles(variant: string) {
   ];
 }
 
-/** A FAT32 root file system of `size` bytes (the partition image, or partition 2 of the disk). */
+/** The loader files an ESP holds; the disk image has them on its ESP. */
+function efiFiles() {
+  return [
+    {
+      path: 'EFI/BOOT/BOOTX64.EFI',
+      data: Buffer.from('MZ LabOS removable-media loader stand-in\n'),
+    },
+    {
+      path: 'EFI/labos/grub.cfg',
+      data: Buffer.from('search --label labos-root --set root\nconfigfile /boot/grub/grub.cfg\n'),
+    },
+  ];
+}
+
+/**
+ * A FAT32 root file system of `size` bytes (the partition image, or partition 2 of the disk).
+ * The partition image also carries its loaders under /boot/efi, which the agent copies to the
+ * ESP it creates (a partition image brings no ESP of its own).
+ */
 function rootFilesystem(size: number, variant: string, hiddenSectors: number): Buffer {
   const fs = Buffer.alloc(size);
+  const efi =
+    variant === 'partition' ? efiFiles().map((f) => ({ ...f, path: `boot/efi/${f.path}` })) : [];
   const fat = buildFat({
     sizeBytes: size,
     label: 'labos-root',
     volumeId: seed(`${variant} root`).readUInt32LE(0),
-    files: rootFiles(variant),
+    files: [...rootFiles(variant), ...efi],
     hiddenSectors,
   });
   for (const w of fat.writes) fs.set(w.data, w.offset);
@@ -107,16 +127,7 @@ export function wholeDiskImage(sizeBytes = 64 * MiB): Buffer {
     label: 'EFI',
     volumeId: seed('esp volume').readUInt32LE(0),
     hiddenSectors: espFirst,
-    files: [
-      {
-        path: 'EFI/BOOT/BOOTX64.EFI',
-        data: Buffer.from('MZ LabOS removable-media loader stand-in\n'),
-      },
-      {
-        path: 'EFI/labos/grub.cfg',
-        data: Buffer.from('search --label labos-root --set root\nconfigfile /boot/grub/grub.cfg\n'),
-      },
-    ],
+    files: efiFiles(),
   });
   for (const w of esp.writes) disk.set(w.data, espFirst * SECTOR + w.offset);
   rootFilesystem((rootLast - rootFirst + 1) * SECTOR, 'disk', rootFirst).copy(

@@ -136,6 +136,9 @@ describe('writeImage through LinuxHost onto files', () => {
     const rootStart = 551 * MiB;
     const osRelease = await readFatFile(fileRead(disk), rootStart, 'etc/os-release');
     expect(Buffer.from(osRelease!).toString()).toContain('PRETTY_NAME="LabOS 1.0 (partition)"');
+    // The image's /boot/efi went onto the new ESP, where install_bootloader looks for loaders.
+    const loader = await readFatFile(fileRead(disk), MiB, 'EFI/BOOT/BOOTX64.EFI');
+    expect(Buffer.from(loader!).toString()).toMatch(/^MZ /);
   });
 
   it('downloads over HTTPS only when the agent trusts the certificate (cafile)', async () => {

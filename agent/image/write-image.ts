@@ -9,6 +9,7 @@ import { createClientDispatcher } from '../tls';
 import { type ExpectedChecksum, resolveChecksum } from './checksum';
 import { configDriveImage } from './config-drive';
 import { DeviceWriter } from './device-writer';
+import { preserveEfiAssets } from './efi-assets';
 import { buildFat } from '../../lib/disk/fat';
 import {
   blockUuid,
@@ -216,6 +217,11 @@ export async function writeImage(
       }
     }
     meter.update('finalize', written.imageSize, written.imageSize, true);
+    const newEsp = layout?.partitions.find((p) => p.role === 'efi system partition');
+    if (layout && newEsp) {
+      const root = layout.partitions.find((p) => p.role === 'root')!;
+      await preserveEfiAssets(dev, root, newEsp, sectorSize, logger);
+    }
 
     let table = await readTable(dev, sectorSize);
     if (!partitionImage && table && (await relocateBackupGpt(dev, table))) {

@@ -529,11 +529,7 @@ export async function readFatFile(
 ): Promise<Uint8Array | null> {
   const v = await openFat(read, offset);
   if (!v) return null;
-  let entries = parseDir(
-    v.type === 'FAT16'
-      ? Buffer.from(await read(v.rootOffset, v.rootBytes))
-      : await readChain(read, v, v.rootCluster, 4 * 1024 * 1024),
-  );
+  let entries = await rootEntries(read, v);
   const parts = path.split('/').filter((p) => p.length > 0);
   for (const [i, part] of parts.entries()) {
     const hit = entries.find((e) => e.name.toLowerCase() === part.toLowerCase());
@@ -548,4 +544,51 @@ export async function readFatFile(
     entries = parseDir(await readChain(read, v, hit.cluster, 4 * 1024 * 1024));
   }
   return null;
+}
+
+async function rootEntries(read: ReadAt, v: FatVolume): Promise<DirEntry[]> {
+  return parseDir(
+    v.type === 'FAT16'
+      ? Buffer.from(await read(v.rootOffset, v.rootBytes))
+      : await readChain(read, v, v.rootCluster, 4 * 1024 * 1024),
+  );
+}
+
+/**
+ * Every file below directory `dir` of a FAT file system at `offset`, paths relative to `dir`;
+ * empty when there is no such directory. Files past `maxBytes` in total are left out.
+ */
+export async function readFatTree(
+  read: ReadAt,
+  offset: number,
+  dir: string,
+  maxBytes = 64 * 1024 * 1024,
+): Promise<FatFile[]> {
+  const v = await openFat(read, offset);
+  if (!v) return [];
+  const subdir = (e: DirEntry): Promise<DirEntry[]> =>
+    readChain(read, v, e.cluster, 4 * 1024 * 1024).then(parseDir);
+  let entries: DirEntry[] | null = await rootEntries(read, v);
+  for (const part of dir.split('/').filter((p) => p.length > 0)) {
+    const hit: DirEntry | undefined = entries?.find(
+      (e) => e.isDir && e.name.toLowerCase() === part.toLowerCase(),
+    );
+    entries = hit ? await subdir(hit) : null;
+  }
+  const out: FatFile[] = [];
+  let total = 0;
+  const walk = async (list: DirEntry[], prefix: string, depth: number): Promise<void> => {
+    for (const e of list) {
+      const path = `${prefix}${e.name}`;
+      if (e.isDir) {
+        if (depth < 16) await walk(await subdir(e), `${path}/`, depth + 1);
+      } else if (total + e.size <= maxBytes) {
+        total += e.size;
+        const data = e.size === 0 ? new Uint8Array(0) : await readChain(read, v, e.cluster, e.size);
+        out.push({ path, data: data.subarray(0, e.size) });
+      }
+    }
+  };
+  if (entries) await walk(entries, '', 0);
+  return out;
 }

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../lib';
 import type { NodeRow } from '../db/schema';
 import { AgentBusyError, AgentClient, AgentCommandError } from './agent-client';
 
@@ -9,6 +10,8 @@ let app: FastifyInstance;
 let url: string;
 let dispatcher: Agent;
 const seen: { method: string; url: string; body: unknown }[] = [];
+let releaseSlow: () => void = () => undefined;
+let slowArrived: () => void = () => undefined;
 
 beforeEach(async () => {
   seen.length = 0;
@@ -20,6 +23,20 @@ beforeEach(async () => {
       return reply
         .code(409)
         .send({ faultcode: 'Client', faultstring: 'Agent is busy: executing command x' });
+    }
+    if (body?.name === 'slow.cmd') {
+      // Answers only when the test says so, however far the clock has moved meanwhile.
+      return new Promise((resolve) => {
+        releaseSlow = () =>
+          resolve({
+            id: 'c2',
+            command_name: 'slow',
+            command_status: 'SUCCEEDED',
+            command_error: null,
+            command_result: { late: true },
+          });
+        slowArrived();
+      });
     }
     if (body?.name === 'bad.cmd')
       return reply.code(400).send({ faultcode: 'Client', faultstring: 'nope' });
@@ -81,5 +98,25 @@ describe('AgentClient', () => {
     await expect(
       client.listCommands(nodeWith({ agent_url: url, agent_secret_token: 't' })),
     ).rejects.toThrow(/is unreachable/);
+  });
+
+  it('times agent calls in real time: simulated hours passing do not abort a call', async () => {
+    const clock = new FakeClock();
+    const client = new AgentClient({ dispatcher, clock });
+    const arrived = new Promise<void>((r) => (slowArrived = r));
+    const call = client.executeCommand(
+      nodeWith({ agent_url: url, agent_secret_token: 't' }),
+      'slow.cmd',
+      {},
+      true,
+    );
+    await arrived;
+    // Far beyond [agent] command_timeout on the lab's clock, while the agent is still working.
+    await clock.advance(10 * 3_600_000);
+    releaseSlow();
+    await expect(call).resolves.toMatchObject({ command_result: { late: true } });
+    expect(
+      seen.filter((s) => (s.body as { name?: string } | undefined)?.name === 'slow.cmd'),
+    ).toHaveLength(1);
   });
 });

@@ -23,7 +23,13 @@ export class AgentCommandError extends Error {
   }
 }
 
-/** `[agent] command_timeout`; an I/O guard on the socket, not orchestration time. */
+/**
+ * `[agent] command_timeout`, on the socket in real time (undici's headers/body timeouts), never
+ * on the injected Clock. The lab's Clock runs up to thousands of times faster than the wall: a
+ * 60 s simulated timeout would expire within milliseconds, abort calls the agent is about to
+ * answer and leave the conductor unsure whether the agent took the command and its token. Only
+ * orchestration waits (callback timeouts, `wait` steps, polling intervals) use the Clock.
+ */
 const COMMAND_TIMEOUT_MS = 60_000;
 /** `[agent] max_command_attempts` for connection failures. */
 const MAX_ATTEMPTS = 3;

@@ -10,6 +10,7 @@ import { PowerService } from './bmc/power-service';
 import { PowerSync } from './bmc/power-sync';
 import { RedfishDispatchers } from './bmc/redfish-client';
 import { RedfishPower } from './bmc/redfish-power';
+import { IpmiPower } from './bmc/ipmi-power';
 import { openDatabase, type OpenDatabase } from './db/database';
 import { NodeStore } from './db/node-store';
 import { ChangeBus, type NodeChange } from './nodes/change-bus';
@@ -147,6 +148,7 @@ export class Conductor {
     const fake = new FakePower();
     const drivers = new Map<string, PowerDriver>([
       ['redfish', new RedfishPower({ clock: this.clock, dispatchers })],
+      ['ipmi', new IpmiPower({ clock: this.clock })],
       ['fake-hardware', fake],
       ['manual-management', fake],
     ]);

@@ -8,6 +8,8 @@ export class FakePower implements PowerDriver {
     return Promise.resolve(node.powerState === 'power on' ? 'power on' : 'power off');
   }
   setPowerState(_node: NodeRow, target: PowerTarget): Promise<ObservedPower> {
-    return Promise.resolve(target === 'power off' ? 'power off' : 'power on');
+    return Promise.resolve(
+      target === 'power off' || target === 'soft power off' ? 'power off' : 'power on',
+    );
   }
 }

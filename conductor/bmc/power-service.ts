@@ -11,7 +11,18 @@ import {
   type PowerTarget,
 } from './power-driver';
 
-export const POWER_TARGETS: readonly PowerTarget[] = ['power on', 'power off', 'rebooting'];
+export const POWER_TARGETS: readonly PowerTarget[] = [
+  'power on',
+  'power off',
+  'rebooting',
+  'soft power off',
+  'soft rebooting',
+];
+
+/** The state a target ends in: soft variants end where their hard ones do. */
+const REBOOTS: ReadonlySet<PowerTarget> = new Set(['rebooting', 'soft rebooting']);
+const settled = (target: PowerTarget): ObservedPower =>
+  target === 'soft power off' ? 'power off' : target === 'power on' ? 'power on' : 'power off';
 
 const TOKEN_KEYS = ['agent_secret_token', 'agent_url', 'agent_verify_ca'] as const;
 
@@ -139,8 +150,11 @@ export class PowerService {
     target: PowerTarget,
   ): Promise<PowerOutcome> {
     try {
-      const current = target === 'rebooting' ? null : await driver.getPowerState(node);
-      const observed = current === target ? current : await driver.setPowerState(node, target);
+      const current = REBOOTS.has(target) ? null : await driver.getPowerState(node);
+      const observed =
+        current !== null && current === settled(target)
+          ? current
+          : await driver.setPowerState(node, target);
       const dii = { ...node.driverInternalInfo };
       // A ramdisk that is switched off or rebooted will look up again and needs a fresh token.
       if (target !== 'power on' && !dii.agent_secret_token_pregenerated) {
@@ -160,7 +174,9 @@ export class PowerService {
       );
       return { node: changed };
     } catch (err) {
-      const message = `Failed to change power state to '${target}' by '${target === 'rebooting' ? 'reboot' : target}'. Error: ${(err as Error).message}`;
+      const verb =
+        target === 'rebooting' ? 'reboot' : target === 'soft rebooting' ? 'soft reboot' : target;
+      const message = `Failed to change power state to '${target}' by '${verb}'. Error: ${(err as Error).message}`;
       this.logger.error(
         { node: node.uuid, target, err: (err as Error).message },
         'power change failed',

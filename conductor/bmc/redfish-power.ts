@@ -86,8 +86,12 @@ export class RedfishPower implements PowerDriver {
       await client.reset('ForceOff');
       return this.waitFor(client, 'power off');
     }
+    if (target === 'soft power off') {
+      await client.reset('GracefulShutdown');
+      return this.waitFor(client, 'power off');
+    }
     if (fromRedfish(await client.getPowerState()) === 'power on') {
-      await client.reset('ForceOff');
+      await client.reset(target === 'soft rebooting' ? 'GracefulShutdown' : 'ForceOff');
       await this.waitFor(client, 'power off');
     }
     await client.reset('On');

@@ -1,4 +1,4 @@
-/** Hardware types the embedded conductor accepts. Only `redfish` has a working power driver yet. */
+/** Hardware types the embedded conductor accepts; each has a power driver (conductor/bmc). */
 export const KNOWN_DRIVERS: ReadonlySet<string> = new Set([
   'redfish',
   'ipmi',

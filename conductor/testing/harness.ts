@@ -10,6 +10,7 @@ import type { PowerDriver } from '../bmc/power-driver';
 import { PowerService } from '../bmc/power-service';
 import { RedfishDispatchers } from '../bmc/redfish-client';
 import { RedfishPower } from '../bmc/redfish-power';
+import { IpmiPower } from '../bmc/ipmi-power';
 import { openDatabase, type OpenDatabase } from '../db/database';
 import { NodeStore } from '../db/node-store';
 import { ChangeBus, type NodeChange } from '../nodes/change-bus';
@@ -88,6 +89,7 @@ export function createHarness(
   const dispatchers = new RedfishDispatchers();
   const drivers = new Map<string, PowerDriver>([
     ['redfish', new RedfishPower({ clock, dispatchers })],
+    ['ipmi', new IpmiPower({ clock })],
     ['fake-hardware', new FakePower()],
   ]);
   const power = new PowerService(nodes, drivers, logger, pool);

@@ -2,3 +2,4 @@ export { type Clock, type TimerHandle, SystemClock, systemClock, sleepOn } from 
 export { ScaledClock } from './scaled-clock';
 export { FakeClock } from './fake-clock';
 export { createLogger, type Logger, type LoggerOptions, REDACTED_PATHS } from './logger';
+export { sha256Crypt } from './sha256-crypt';

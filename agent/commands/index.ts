@@ -8,7 +8,7 @@ export { imageExtension } from './extensions/image';
 export { collectSystemLogs, logExtension } from './extensions/log';
 export { pollExtension } from './extensions/poll';
 export { RESCUED_MARKER, RESCUE_PASSWORD_FILE, rescueExtension } from './extensions/rescue';
-export { sha256Crypt } from './extensions/sha256-crypt';
+export { sha256Crypt } from '../../lib';
 export { standbyExtension } from './extensions/standby';
 export { stepExtension } from './extensions/steps';
 export { bringInterfacesDown, systemExtension } from './extensions/system';

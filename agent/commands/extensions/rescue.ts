@@ -1,7 +1,7 @@
 import { InvalidCommandParamsError } from '../errors';
 import { type Extension, isBoolean, isString, optionalParam } from '../extension';
 import type { AgentServices } from '../services';
-import { sha256Crypt } from './sha256-crypt';
+import { sha256Crypt } from '../../../lib';
 
 export const RESCUE_PASSWORD_FILE = '/etc/ipa-rescue-config/ipa-rescue-password';
 export const RESCUED_MARKER = '/etc/.rescued';

@@ -5,7 +5,8 @@ const ROUNDS = 5000;
 
 /**
  * crypt(3) SHA-256 (`$5$`, Drepper's SHA-crypt, default 5000 rounds), what IPA writes for an
- * unhashed rescue password. Node has no crypt(3), so it is computed here.
+ * unhashed rescue password and what Ironic stores as `hashed_rescue_password`. Node has no
+ * crypt(3), so it is computed here; the agent and the conductor share it.
  */
 export function sha256Crypt(password: string, salt?: string): string {
   const s = Buffer.from((salt ?? randomSalt()).slice(0, 16), 'utf8');

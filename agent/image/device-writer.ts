@@ -100,7 +100,14 @@ export class DeviceWriter {
         this.written += length;
       },
       (err: unknown) => {
-        this.failure = err instanceof Error ? err : new Error(String(err));
+        // Reported as IPA does (a write error, not an unexpected exception), never retried.
+        this.failure =
+          err instanceof ImageWriteError
+            ? err
+            : new ImageWriteError(
+                this.device.path,
+                err instanceof Error ? err.message : String(err),
+              );
       },
     );
   }

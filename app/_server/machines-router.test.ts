@@ -154,6 +154,8 @@ describe('machine detail', () => {
     expect(first.value).toMatchObject({ type: 'reset' });
     const tail = (first.value as { text: string }).text;
     expect(tail).toBe(lab.fleet.serial('demo-01').tail());
+    // Then who holds the keyboard: nobody yet.
+    expect((await iterator.next()).value).toEqual({ type: 'writer', writer: null });
     const next = iterator.next();
     let settled = false;
     void next.then(() => (settled = true));

@@ -6,8 +6,10 @@ import { settleWithLimit, summarise } from './bulk';
 import { retryWhileLocked } from './retry-locked';
 import { allowedVerbs, CONSOLE_VERBS, type ConsoleVerb } from './machine-actions';
 import { pageInputSchema, pageOf } from './machine-page';
-import { findMachine } from './machine-row';
+import { actionProcedures } from './action-procedures';
+import { serialProcedures, simulatedMachine } from './serial-procedures';
 import { serialStream } from './serial-stream';
+import { serialWritersFor } from './serial-writers';
 import { publicProcedure, type LabContext } from './trpc';
 import { toTRPCError } from './to-trpc-error';
 
@@ -81,18 +83,21 @@ export const machinesRouter = {
       return latestEvents(ctx.lab.conductor, node.uuid, limit);
     }),
 
-  /** The simulated machine's serial console: recent output, then output as it is written. */
+  /**
+   * The simulated machine's serial console: recent output, then output as it is written, and
+   * who holds its keyboard whenever that changes.
+   */
   serial: publicProcedure.input(identInput).subscription(async function* ({ ctx, input, signal }) {
-    const node = nodeOr404(ctx.lab, input.ident);
-    const machine = findMachine(node, ctx.lab.fleet.list());
-    if (!machine) {
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: `${node.name ?? node.uuid} is not a simulated machine; its console is on its BMC`,
-      });
-    }
-    yield* serialStream(ctx.lab.fleet.serial(machine.id), signal);
+    const machine = simulatedMachine(ctx.lab, input.ident);
+    const writers = serialWritersFor(ctx.lab);
+    yield* serialStream(ctx.lab.fleet.serial(machine.id), signal, {
+      current: () => writers.writer(machine.id),
+      watch: (listener) => writers.watch(machine.id, listener),
+    });
   }),
+
+  ...serialProcedures,
+  ...actionProcedures,
 
   /** Snapshot, then changes; a reconnecting client sends `lastEventId` and gets only what it missed. */
   live: publicProcedure

@@ -1,8 +1,18 @@
 import type { SerialPort } from './lab-ports';
+import type { SerialWriter } from './serial-writers';
 
 export type SerialMessage =
   /** Replace the screen with this text: the console's recent output. */
-  { type: 'reset'; text: string } | { type: 'data'; text: string };
+  | { type: 'reset'; text: string }
+  | { type: 'data'; text: string }
+  /** Who holds the keyboard now (null: nobody; anyone may take it). */
+  | { type: 'writer'; writer: SerialWriter | null };
+
+/** Where the stream learns who writes; absent for consoles nobody can type into. */
+export interface WriterSource {
+  current(): SerialWriter | null;
+  watch(listener: (writer: SerialWriter | null) => void): () => void;
+}
 
 /** Past this much unsent output, a slow reader gets a fresh tail instead of the backlog. */
 const MAX_BACKLOG = 256 * 1024;
@@ -15,11 +25,18 @@ const MAX_BACKLOG = 256 * 1024;
 export async function* serialStream(
   port: SerialPort,
   signal?: AbortSignal,
+  writers?: WriterSource,
 ): AsyncGenerator<SerialMessage> {
   let pending = '';
   let wake: (() => void) | undefined;
+  /** The latest writer not yet sent; undefined when there is no news. */
+  let writer: SerialWriter | null | undefined = writers ? writers.current() : undefined;
   const off = port.subscribe((chunk) => {
     pending += chunk;
+    wake?.();
+  });
+  const offWriter = writers?.watch((next) => {
+    writer = next;
     wake?.();
   });
   const onAbort = () => wake?.();
@@ -27,6 +44,12 @@ export async function* serialStream(
   try {
     yield { type: 'reset', text: port.tail() };
     while (!signal?.aborted) {
+      if (writer !== undefined) {
+        const news: SerialWriter | null = writer;
+        writer = undefined;
+        yield { type: 'writer', writer: news };
+        continue;
+      }
       if (pending.length > MAX_BACKLOG) {
         pending = '';
         yield { type: 'reset', text: port.tail() };
@@ -43,6 +66,7 @@ export async function* serialStream(
     }
   } finally {
     off();
+    offWriter?.();
     signal?.removeEventListener('abort', onAbort);
   }
 }

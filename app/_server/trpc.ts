@@ -5,6 +5,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Clock } from '../../lib';
+import type { ActionConductor } from './action-ports';
 import type { MachineFeed } from './machine-feed';
 import type { EnrollingConductor, ImagesPort, SimulatorPort } from './simulator-ports';
 
@@ -21,7 +22,7 @@ export interface LabInfo {
 
 /** What a procedure can reach: the running lab, never its construction details. */
 export interface LabContext {
-  conductor: EnrollingConductor;
+  conductor: ActionConductor & EnrollingConductor;
   fleet: SimulatorPort;
   images: ImagesPort;
   feed: MachineFeed;

@@ -37,14 +37,14 @@ export function SerialConsole({ name }: { name: string }) {
   const trpc = useTRPC();
   const host = useRef<HTMLDivElement>(null);
   const terminal = useRef<Terminal | null>(null);
-  const backlog = useRef<SerialMessage[]>([]);
+  const backlog = useRef<Exclude<SerialMessage, { type: 'writer' }>[]>([]);
   const log = useRef('');
   const [bytes, setBytes] = useState(0);
   const [lastOutput, setLastOutput] = useState<number | null>(null);
   const [quiet, setQuiet] = useState(false);
 
   /** Writes a message to the screen, resuming rather than redrawing after a reconnect. */
-  const show = (message: SerialMessage) => {
+  const show = (message: Exclude<SerialMessage, { type: 'writer' }>) => {
     const term = terminal.current;
     if (!term) {
       backlog.current.push(message);
@@ -100,6 +100,7 @@ export function SerialConsole({ name }: { name: string }) {
       { ident: name },
       {
         onData: (message) => {
+          if (message.type === 'writer') return;
           show(message);
           if (message.text !== '') setLastOutput(Date.now());
         },

@@ -32,7 +32,14 @@ export function redfishConnection(node: NodeRow): RedfishConnection {
     );
   }
   const verify = di.redfish_verify_ca;
+  const authType = di.redfish_auth_type ?? 'auto';
+  if (authType !== 'basic' && authType !== 'session' && authType !== 'auto') {
+    throw invalidParameter(
+      `Invalid value for redfish_auth_type on node ${node.uuid}: ${JSON.stringify(authType)}; expected basic, session or auto`,
+    );
+  }
   return {
+    authType,
     address,
     systemId: typeof di.redfish_system_id === 'string' ? di.redfish_system_id : undefined,
     username: typeof di.redfish_username === 'string' ? di.redfish_username : undefined,
@@ -69,7 +76,11 @@ export class RedfishPower implements PowerDriver {
 
   private client(node: NodeRow): RedfishClient {
     const conn = redfishConnection(node);
-    return new RedfishClient(conn, this.opts.dispatchers.for(conn.verifyCa));
+    return new RedfishClient(
+      conn,
+      this.opts.dispatchers.for(conn.verifyCa),
+      this.opts.dispatchers.sessions,
+    );
   }
 
   async getPowerState(node: NodeRow): Promise<ObservedPower> {

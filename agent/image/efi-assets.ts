@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib';
-import { buildFat, readFatTree } from '../../lib/disk/fat';
+import { type FatFile, buildFat, readFatTree } from '../../lib/disk/fat';
 import type { BlockDevice } from '../host';
 import { readerOf } from './disk-finish';
 import { type PlannedPartition, randomVolumeId } from './partition-layout';
@@ -21,6 +21,18 @@ export async function preserveEfiAssets(
     () => [],
   );
   if (files.length === 0) return 0;
+  await formatEsp(dev, esp, sectorSize, files);
+  logger.info({ esp: esp.path, files: files.map((f) => f.path) }, 'EFI assets copied to the ESP');
+  return files.length;
+}
+
+/** A fresh FAT file system on the ESP (what `mkfs.vfat -n EFI-PART` makes), holding `files`. */
+export async function formatEsp(
+  dev: BlockDevice,
+  esp: PlannedPartition,
+  sectorSize: number,
+  files: FatFile[],
+): Promise<void> {
   const fat = buildFat({
     sizeBytes: esp.size,
     sectorSize,
@@ -30,6 +42,4 @@ export async function preserveEfiAssets(
     files,
   });
   for (const w of fat.writes) await dev.write(esp.start + w.offset, w.data);
-  logger.info({ esp: esp.path, files: files.map((f) => f.path) }, 'EFI assets copied to the ESP');
-  return files.length;
 }

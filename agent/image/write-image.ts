@@ -9,8 +9,7 @@ import { createClientDispatcher } from '../tls';
 import { type ExpectedChecksum, resolveChecksum } from './checksum';
 import { configDriveImage } from './config-drive';
 import { DeviceWriter } from './device-writer';
-import { preserveEfiAssets } from './efi-assets';
-import { buildFat } from '../../lib/disk/fat';
+import { formatEsp, preserveEfiAssets } from './efi-assets';
 import {
   blockUuid,
   findEsp,
@@ -28,7 +27,7 @@ import {
 } from './errors';
 import { type DownloadOptions, type DownloadSink, download, downloadText } from './http-download';
 import { type ImageInfo, mib, validateImageInfo } from './image-info';
-import { type Layout, planLayout, randomVolumeId, swapHeader } from './partition-layout';
+import { type Layout, planLayout, swapHeader } from './partition-layout';
 import { type ImageWriteProgress, ProgressMeter } from './progress';
 import { QCOW2_MAGIC, Qcow2StreamConverter } from './qcow2/stream-converter';
 
@@ -601,14 +600,7 @@ async function createPartitions(
   for (const w of layout.writes) await dev.write(w.offset, w.data);
   for (const p of layout.partitions) {
     if (p.role === 'efi system partition') {
-      const fat = buildFat({
-        sizeBytes: p.size,
-        sectorSize,
-        label: 'EFI-PART',
-        volumeId: randomVolumeId(),
-        hiddenSectors: p.start / sectorSize,
-      });
-      for (const w of fat.writes) await dev.write(p.start + w.offset, w.data);
+      await formatEsp(dev, p, sectorSize, []);
     } else if (p.role === 'swap') {
       const w = swapHeader(p.size, 'swap1', p.uuid);
       await dev.write(p.start + w.offset, w.data);

@@ -17,8 +17,13 @@ export class DeployLab {
     readonly conductor: Conductor,
     readonly fleet: Fleet,
     readonly images: ImageService,
-    private readonly dataDir: string,
+    private readonly dataDir: string | null,
   ) {}
+
+  /** Deploys through parts someone else started (and stops), e.g. the console's lab. */
+  static attach(parts: { conductor: Conductor; fleet: Fleet; images: ImageService }): DeployLab {
+    return new DeployLab(parts.conductor, parts.fleet, parts.images, null);
+  }
 
   static async start(name: string, speed = 200): Promise<DeployLab> {
     const dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
@@ -41,6 +46,7 @@ export class DeployLab {
   }
 
   async stop(): Promise<void> {
+    if (this.dataDir === null) return;
     await this.fleet.stop();
     await Promise.all([this.conductor.stop(), this.images.stop()]);
     rmSync(this.dataDir, { recursive: true, force: true });

@@ -21,10 +21,12 @@ import type { NodeView } from './nodes/node-view';
 import { RamdiskService } from './nodes/ramdisk-service';
 import { AgentClient } from './agent/agent-client';
 import { Cleaning } from './provision/cleaning';
+import { Adopting } from './provision/adopting';
 import { Deploying } from './provision/deploying';
 import { ProvisionService } from './provision/provision-service';
 import { ProvisionTimeouts, type TimeoutOptions } from './provision/provision-timeouts';
 import { RamdiskBoot } from './provision/ramdisk-boot';
+import { Rescuing } from './provision/rescuing';
 import { STUCK_STATES_TREATED_AS_FAIL, type ApiVerb } from './states/state-machine';
 import type { ProvisionState } from '../protocol';
 import { Agent } from 'undici';
@@ -184,21 +186,22 @@ export class Conductor {
       logger: this.logger,
       fastTrack,
     });
+    const rescuing = new Rescuing({ nodes, power, agent: agentClient, boot, logger: this.logger });
+    const adopting = new Adopting(nodes, power, this.logger);
     const provision = new ProvisionService({
       nodes,
       power,
       cleaning,
       deploying,
+      rescuing,
+      adopting,
       boot,
       logger: this.logger,
       pool,
       maxConcurrentClean: o.maxConcurrentClean,
       maxConcurrentDeploy: o.maxConcurrentDeploy,
     });
-    ramdisk.continuation = async (row) => {
-      if (row.provisionState === 'clean wait') await cleaning.onHeartbeat(row);
-      else if (row.provisionState === 'wait call-back') await deploying.onHeartbeat(row);
-    };
+    ramdisk.continuation = (row) => provision.onHeartbeat(row);
     const timeouts = new ProvisionTimeouts(
       nodes,
       cleaning,
@@ -206,8 +209,9 @@ export class Conductor {
       this.logger,
       o.provisionTimeouts,
       deploying,
+      rescuing,
     );
-    failStuckNodes(nodes, cleaning, deploying);
+    failStuckNodes(nodes, cleaning, deploying, rescuing);
     const api = createApiServer({
       nodes,
       ramdisk,
@@ -322,7 +326,7 @@ export class Conductor {
   /**
    * A provision verb (`manage`, `provide`, `clean` with `clean_steps`, `inspect`, `abort`,
    * `unhold`, `active`/`deploy`/`rebuild` with an optional `configdrive` and `deploy_steps`,
-   * `deleted`/`undeploy`), as PUT /v1/nodes/{id}/states/provision. Returns the node once the
+   * `deleted`/`undeploy`, `adopt`, `rescue` with `rescue_password`, `unrescue`), as PUT /v1/nodes/{id}/states/provision. Returns the node once the
    * verb is accepted and the first transition made; the rest runs on and shows up through
    * onChange. Throws the API's error (with `status`) when the verb is refused.
    */
@@ -334,6 +338,7 @@ export class Conductor {
       disable_ramdisk?: boolean;
       configdrive?: string;
       deploy_steps?: unknown[];
+      rescue_password?: string;
     } = {},
   ): NodeView {
     const { nodes, provision } = this.started();
@@ -372,13 +377,19 @@ export class Conductor {
  * Nodes left mid-operation by a previous process cannot be resumed (the work was in memory):
  * fail them as Ironic does for a dead conductor. Wait states survive: the next heartbeat resumes.
  */
-function failStuckNodes(nodes: NodeService, cleaning: Cleaning, deploying: Deploying): void {
+function failStuckNodes(
+  nodes: NodeService,
+  cleaning: Cleaning,
+  deploying: Deploying,
+  rescuing: Rescuing,
+): void {
   for (const node of nodes.list()) {
     const state = node.provisionState as ProvisionState;
     if (!STUCK_STATES_TREATED_AS_FAIL.has(state)) continue;
     const message = `The conductor restarted while node ${node.uuid} was ${state}; the operation was abandoned.`;
     if (state === 'cleaning') cleaning.fail(node, message, { stepRunning: false });
     else if (state === 'deploying') deploying.fail(node, message);
+    else if (state === 'rescuing') rescuing.fail(node, message);
     else nodes.transition(node, 'fail', { patch: { lastError: message } });
   }
 }

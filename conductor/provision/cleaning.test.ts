@@ -349,7 +349,7 @@ describe('provision API', () => {
     expect(res.statusCode).toBe(409);
     release();
     h.nodes.update(node().uuid, 'test', { provisionState: 'active' });
-    res = await provision({ target: 'rescue', rescue_password: 'x' });
+    res = await provision({ target: 'service', service_steps: [] });
     expect(res.statusCode).toBe(400);
     expect(faultOf(res.body).faultstring).toContain('not supported by the embedded conductor yet');
   });

@@ -7,12 +7,14 @@ import { ConductorError, invalidParameter, nodeLocked } from '../nodes/errors';
 import type { NodeService } from '../nodes/node-service';
 import type { WorkerPool } from '../nodes/worker-pool';
 import { API_VERBS, nextState, verbToEvent, type ApiVerb } from '../states/state-machine';
+import type { Adopting } from './adopting';
 import type { Cleaning } from './cleaning';
 import { manualStepSchema, type ManualStep } from './clean-steps';
 import { userDeployStepProblems, userDeployStepSchema, type UserDeployStep } from './deploy-steps';
 import type { Deploying } from './deploying';
 import { deployValidationError } from './image-info';
 import type { RamdiskBoot } from './ramdisk-boot';
+import type { Rescuing } from './rescuing';
 
 /** The oldest microversion that knows each verb (Ironic's API version history). */
 export const VERB_MIN_MINOR: Partial<Record<ApiVerb, number>> = {
@@ -31,7 +33,7 @@ export const VERB_MIN_MINOR: Partial<Record<ApiVerb, number>> = {
 };
 
 /** Verbs the state machine knows but this conductor cannot carry out yet. */
-const NOT_IMPLEMENTED: ReadonlySet<ApiVerb> = new Set(['adopt', 'rescue', 'unrescue', 'service']);
+const NOT_IMPLEMENTED: ReadonlySet<ApiVerb> = new Set(['service']);
 
 const bodySchema = z
   .object({
@@ -51,6 +53,8 @@ export interface ProvisionServiceOptions {
   power: PowerService;
   cleaning: Cleaning;
   deploying: Deploying;
+  rescuing: Rescuing;
+  adopting: Adopting;
   boot: RamdiskBoot;
   logger: Logger;
   /** Each accepted verb runs on a worker (the reserve allowed); none free → 503. */
@@ -103,6 +107,7 @@ export class ProvisionService {
       );
     }
     const steps = this.cleanSteps(verb, body.clean_steps);
+    const rescuePassword = this.rescuePassword(verb, body.rescue_password);
     const deploy = this.deployRequest(verb, body, minor);
     if (body.disable_ramdisk !== undefined) {
       if (minor < 70) {
@@ -154,7 +159,12 @@ export class ProvisionService {
     };
     let work: Promise<void>;
     try {
-      work = this.begin(node, verb, steps, body.disable_ramdisk === true, deploy);
+      work = this.begin(node, verb, {
+        steps,
+        disableRamdisk: body.disable_ramdisk === true,
+        deploy,
+        rescuePassword,
+      });
     } catch (err) {
       release();
       throw err;
@@ -168,6 +178,21 @@ export class ProvisionService {
         this.inflight.delete(tracked);
       });
     this.inflight.add(tracked);
+  }
+
+  /** A heartbeat recorded in a state that drives the node forward (lock held by the caller). */
+  async onHeartbeat(row: NodeRow): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- other states only record heartbeats
+    switch (row.provisionState as ProvisionState) {
+      case 'clean wait':
+        return this.o.cleaning.onHeartbeat(row);
+      case 'wait call-back':
+        return this.o.deploying.onHeartbeat(row);
+      case 'rescue wait':
+        return this.o.rescuing.onHeartbeat(row);
+      default:
+        return;
+    }
   }
 
   async idle(): Promise<void> {
@@ -266,14 +291,36 @@ export class ProvisionService {
     return parsed.data;
   }
 
+  /** `rescue_password`: required, non-empty, for rescue only. */
+  private rescuePassword(verb: ApiVerb, password: string | undefined): string | undefined {
+    if (verb !== 'rescue') {
+      if (password !== undefined) {
+        throw invalidParameter(
+          '"rescue_password" is only valid when setting target provision state to rescue',
+        );
+      }
+      return undefined;
+    }
+    if (!password || !password.trim()) {
+      throw invalidParameter(
+        'A non-empty "rescue_password" is required when setting target provision state to rescue',
+      );
+    }
+    return password;
+  }
+
   /** The synchronous part; returns the asynchronous remainder. */
   private begin(
     node: NodeRow,
     verb: ApiVerb,
-    steps: ManualStep[] | undefined,
-    disableRamdisk: boolean,
-    deploy: DeployRequest | undefined,
+    req: {
+      steps: ManualStep[] | undefined;
+      disableRamdisk: boolean;
+      deploy: DeployRequest | undefined;
+      rescuePassword: string | undefined;
+    },
   ): Promise<void> {
+    const { steps, disableRamdisk, deploy } = req;
     const data = { verb };
     switch (verb) {
       case 'manage': {
@@ -319,9 +366,18 @@ export class ProvisionService {
         const row = this.nodes.transition(node, 'delete', { target: 'available', data });
         return this.o.deploying.tearDown(row);
       }
-      case 'adopt':
-      case 'rescue':
-      case 'unrescue':
+      case 'adopt': {
+        const row = this.nodes.transition(node, 'adopt', { target: 'active', data });
+        return this.o.adopting.adopt(row);
+      }
+      case 'rescue': {
+        const row = this.nodes.transition(node, 'rescue', { target: 'rescue', data });
+        return this.o.rescuing.start(row, req.rescuePassword ?? '');
+      }
+      case 'unrescue': {
+        const row = this.nodes.transition(node, 'unrescue', { target: 'active', data });
+        return this.o.rescuing.unrescue(row);
+      }
       case 'service':
         throw invalidParameter(
           `The "${verb}" action is not supported by the embedded conductor yet.`,
@@ -363,6 +419,10 @@ export class ProvisionService {
     }
     if (state === 'wait call-back' || state === 'deploy hold') {
       this.o.deploying.abort(node);
+      return;
+    }
+    if (state === 'rescue wait') {
+      this.o.rescuing.abort(node);
       return;
     }
     const message =

@@ -4,6 +4,7 @@ import type { NodeService } from '../nodes/node-service';
 import { parseIso } from '../nodes/time';
 import type { Cleaning } from './cleaning';
 import type { Deploying } from './deploying';
+import type { Rescuing } from './rescuing';
 import { stepName, type CleanStep } from './clean-steps';
 
 export interface TimeoutOptions {
@@ -15,6 +16,8 @@ export interface TimeoutOptions {
   inspectWaitTimeoutMs?: number;
   /** `[conductor] deploy_callback_timeout`, default 1800 s. */
   deployCallbackTimeoutMs?: number;
+  /** `[conductor] rescue_callback_timeout`, default 1800 s. */
+  rescueCallbackTimeoutMs?: number;
 }
 
 /**
@@ -34,12 +37,14 @@ export class ProvisionTimeouts {
     private readonly logger: Logger,
     opts: TimeoutOptions = {},
     private readonly deploying?: Deploying,
+    private readonly rescuing?: Rescuing,
   ) {
     this.interval = opts.intervalMs ?? 60_000;
     this.limits = {
       'clean wait': opts.cleanCallbackTimeoutMs ?? 1_800_000,
       'inspect wait': opts.inspectWaitTimeoutMs ?? 1_800_000,
       'wait call-back': opts.deployCallbackTimeoutMs ?? 1_800_000,
+      'rescue wait': opts.rescueCallbackTimeoutMs ?? 1_800_000,
     };
   }
 
@@ -105,6 +110,12 @@ export class ProvisionTimeouts {
           patch: { lastError: 'Timeout reached while inspecting the node' },
         });
         return;
+      case 'rescue wait': {
+        const message = `Timeout reached while waiting for rescue ramdisk callback for node ${node.uuid}`;
+        if (this.rescuing) this.rescuing.fail(node, message);
+        else this.nodes.transition(node, 'fail', { patch: { lastError: message } });
+        return;
+      }
       default: {
         const message = `Timeout reached while waiting for callback for node ${node.uuid}`;
         if (this.deploying) this.deploying.fail(node, message, { stepRunning: false });

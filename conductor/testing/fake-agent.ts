@@ -40,6 +40,8 @@ export class FakeAgent {
   };
   /** How `image.install_bootloader` ends. */
   bootloader: 'succeed' | 'fail' | 'run' = 'succeed';
+  /** How `rescue.finalize_rescue` ends. */
+  finalizeRescue: 'succeed' | 'fail' = 'succeed';
   /** Called when the conductor asks the agent to power the machine off. */
   onPowerOff: (() => void) | null = null;
   /** The next POST of this command name answers 409 Agent is busy. */
@@ -108,6 +110,11 @@ export class FakeAgent {
             this.bootloader === 'run' ? 'RUNNING' : 'SUCCEEDED',
             null,
           );
+        }
+        if (name === 'rescue.finalize_rescue') {
+          return this.finalizeRescue === 'fail'
+            ? this.record('finalize_rescue', 'FAILED', null, 'cannot write the password file')
+            : this.record('finalize_rescue', 'SUCCEEDED', null);
         }
         if (name === 'standby.power_off') {
           this.onPowerOff?.();

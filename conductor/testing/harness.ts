@@ -21,9 +21,11 @@ import { RamdiskService, type RamdiskOptions } from '../nodes/ramdisk-service';
 import { Agent } from 'undici';
 import { AgentClient } from '../agent/agent-client';
 import { Cleaning } from '../provision/cleaning';
+import { Adopting } from '../provision/adopting';
 import { Deploying } from '../provision/deploying';
 import { ProvisionService } from '../provision/provision-service';
 import { RamdiskBoot } from '../provision/ramdisk-boot';
+import { Rescuing } from '../provision/rescuing';
 
 export const BASE_URL = 'http://ironic.test:6385';
 
@@ -46,6 +48,7 @@ export interface Harness {
   dispatchers: RedfishDispatchers;
   cleaning: Cleaning;
   deploying: Deploying;
+  rescuing: Rescuing;
   pool: WorkerPool;
   provision: ProvisionService;
   api: FastifyInstance;
@@ -116,21 +119,22 @@ export function createHarness(
     logger,
     fastTrack: opts.fastTrack ?? true,
   });
+  const rescuing = new Rescuing({ nodes, power, agent: agentClient, boot, logger });
+  const adopting = new Adopting(nodes, power, logger);
   const provision = new ProvisionService({
     nodes,
     power,
     cleaning,
     deploying,
+    rescuing,
+    adopting,
     boot,
     logger,
     pool,
     maxConcurrentClean: opts.maxConcurrentClean,
     maxConcurrentDeploy: opts.maxConcurrentDeploy,
   });
-  ramdisk.continuation = async (row) => {
-    if (row.provisionState === 'clean wait') await cleaning.onHeartbeat(row);
-    else if (row.provisionState === 'wait call-back') await deploying.onHeartbeat(row);
-  };
+  ramdisk.continuation = (row) => provision.onHeartbeat(row);
   const api = createApiServer({
     nodes,
     ramdisk,
@@ -154,6 +158,7 @@ export function createHarness(
     dispatchers,
     cleaning,
     deploying,
+    rescuing,
     pool,
     provision,
     api,

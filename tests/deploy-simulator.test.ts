@@ -33,7 +33,7 @@ async function bootsLabOs(node: LabNode, variant: string): Promise<void> {
 }
 
 describe('deploying the sample images onto simulated machines', { timeout: 60_000 }, () => {
-  it('raw whole-disk: the disk holds the image (only the GPT headers moved), LabOS boots', async () => {
+  it('raw whole-disk: the disk holds the image (only the GPT headers moved), LabOS boots; undeploy wipes it', async () => {
     const node = lab.addNode('raw-0', { ...lab.images.instanceInfo('labos-1.0-disk.raw') });
     const done = await lab.deploy(node);
     expect(done).toMatchObject({ provision_state: 'active', last_error: null });
@@ -45,8 +45,13 @@ describe('deploying the sample images onto simulated machines', { timeout: 60_00
     const layout = node.machine.diskLayout('sda');
     expect(layout.partitions.map((p) => p.fs?.label)).toEqual(['EFI', 'labos-root']);
     await bootsLabOs(node, 'disk');
-    // No NVRAM entry for a whole-disk image: the firmware's removable-media path loads it.
-    expect(node.serial()).toContain('Booting the fallback loader \\EFI\\BOOT\\BOOTX64.EFI');
+
+    // Undeploy cleans (erase_devices_metadata) back to available: nothing bootable is left.
+    lab.conductor.setProvisionState(node.uuid, 'deleted');
+    const undeployed = await lab.waitFor(node, (n) => n.provision_state === 'available');
+    expect(undeployed).toMatchObject({ last_error: null, instance_info: {} });
+    expect(node.machine.diskLayout('sda').table).toBeNull();
+    expect(node.machine.bootableDisk()).toBeUndefined();
   });
 
   it('qcow2: written as the raw disk it describes, LabOS boots', async () => {

@@ -33,6 +33,8 @@ export class DeployLab {
       listen: { host: '127.0.0.1', port: 0 },
       clock,
       powerSyncIntervalMs: 3_600_000,
+      // As labs often run Ironic: undeploy's cleaning wipes metadata, not every byte.
+      cleanStepPriorityOverride: { 'deploy.erase_devices': 0 },
     });
     const images = new ImageService({ dataDir: join(dataDir, 'images'), clock });
     await Promise.all([conductor.start(), images.start()]);

@@ -70,7 +70,7 @@ export function BulkActions({ query, total }: { query: string; total: number }) 
               </span>
               <button
                 type="button"
-                className={`${button} bg-sky-600 text-white ring-sky-600 hover:bg-sky-700`}
+                className={`${button} bg-sky-700 text-white ring-sky-700 hover:bg-sky-800`}
                 disabled={bulk.isPending}
                 onClick={() => bulk.mutate({ selection: { q: query }, action })}
               >

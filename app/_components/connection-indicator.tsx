@@ -16,7 +16,7 @@ export function ConnectionIndicator() {
   const since =
     lostAt === null
       ? null
-      : new Intl.DateTimeFormat(undefined, { timeStyle: 'medium' }).format(lostAt);
+      : new Intl.DateTimeFormat(undefined, { timeStyle: 'long' }).format(lostAt);
   return (
     <div className="flex items-center gap-2 text-sm" role="status" aria-live="polite">
       <span

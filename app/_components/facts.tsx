@@ -30,7 +30,7 @@ export function Fact({ label, children }: { label: string; children: ReactNode }
     <>
       <dt className="text-zinc-500 dark:text-zinc-400">{label}</dt>
       <dd className="min-w-0 break-words">
-        {children ?? <span className="text-zinc-400">—</span>}
+        {children ?? <span className="text-zinc-500 dark:text-zinc-400">—</span>}
       </dd>
     </>
   );

@@ -6,7 +6,7 @@ import { useLabClock } from './lab-clock';
 /** "12 s ago", ticking; the exact time, with its zone, in the tooltip. */
 export function HeartbeatAge({ at, timeoutS }: { at: number | null; timeoutS?: number }) {
   const { now, speed } = useLabClock();
-  if (at === null) return <span className="text-zinc-400 dark:text-zinc-500">never</span>;
+  if (at === null) return <span className="text-zinc-500 dark:text-zinc-400">never</span>;
   const overdue = timeoutS !== undefined && now !== null && now - at > timeoutS * 1000;
   const title = `${formatInstant(at)}${speed === 1 ? '' : ` · lab clock at ${speed}×`}`;
   return (

@@ -94,7 +94,7 @@ export function MachineList() {
             <button
               type="button"
               onClick={refresh}
-              className="rounded-full bg-sky-600 px-3 py-0.5 text-sm font-medium text-white hover:bg-sky-700"
+              className="rounded-full bg-sky-700 px-3 py-0.5 text-sm font-medium text-white hover:bg-sky-800"
             >
               {pending.size} {pending.size === 1 ? 'change' : 'changes'} · Refresh
             </button>
@@ -111,9 +111,11 @@ export function MachineList() {
         {total !== null && total > 0 && <BulkActions query={params.q} total={total} />}
       </div>
       {total === null ? (
-        <p className="py-10 text-center text-sm text-zinc-500">Loading machines…</p>
+        <p className="py-10 text-center text-sm text-zinc-500 dark:text-zinc-400">
+          Loading machines…
+        </p>
       ) : total === 0 ? (
-        <div className="py-10 text-center text-sm text-zinc-500">
+        <div className="py-10 text-center text-sm text-zinc-500 dark:text-zinc-400">
           {params.q ? (
             <>
               No machines match.{' '}

@@ -1,7 +1,8 @@
 'use client';
 
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useRef } from 'react';
+import { useRouter } from 'next/navigation';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { SortKey } from '../_lib/search';
 import type { MachineRow } from '../_server/router';
 import { HeartbeatAge } from './heartbeat-age';
@@ -9,6 +10,7 @@ import {
   AgentCell,
   BmcCell,
   HardwareCell,
+  machineHref,
   NameCell,
   PowerCell,
   ProvisionCell,
@@ -69,12 +71,15 @@ function Row({
   onFilter,
   heartbeatTimeoutS,
   measure,
+  focusable,
 }: {
   row: MachineRow;
   index: number;
   onFilter: OnFilter;
   heartbeatTimeoutS?: number;
   measure: (el: HTMLTableRowElement | null) => void;
+  /** The one row the Tab key lands on (a roving tabindex); arrow keys move it. */
+  focusable: boolean;
 }) {
   return (
     <tr
@@ -82,7 +87,9 @@ function Row({
       data-index={index}
       data-machine={row.name}
       aria-rowindex={index + 2}
-      className="border-t border-zinc-100 hover:bg-zinc-50/60 dark:border-zinc-800/80 dark:hover:bg-zinc-900/50"
+      tabIndex={focusable ? 0 : -1}
+      aria-label={`${row.name}, ${row.provisionState}`}
+      className="border-t border-zinc-100 hover:bg-zinc-50/60 focus:outline-2 focus:-outline-offset-2 focus:outline-sky-600 dark:border-zinc-800/80 dark:hover:bg-zinc-900/50 dark:focus:outline-sky-400"
     >
       <th scope="row" className={`${td} text-left font-normal`}>
         <NameCell row={row} onFilter={onFilter} />
@@ -147,6 +154,52 @@ export function MachineTable({
     },
   });
   const items = virtualizer.getVirtualItems();
+  const router = useRouter();
+  const [active, setActive] = useState(0);
+  const [pendingFocus, setPendingFocus] = useState<number | null>(null);
+  const activeIndex = Math.min(active, Math.max(0, count - 1));
+
+  // The row to focus may not be rendered yet (virtualised): focus it once it is.
+  useEffect(() => {
+    if (pendingFocus === null) return;
+    const el = scrollRef.current?.querySelector<HTMLElement>(
+      `tr[data-machine][data-index="${pendingFocus}"]`,
+    );
+    if (el) {
+      el.focus({ preventScroll: true });
+      setPendingFocus(null);
+    }
+  });
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTableSectionElement>) => {
+    const rowEl = (event.target as HTMLElement).closest<HTMLElement>('tr[data-machine]');
+    if (!rowEl) return;
+    const index = Number(rowEl.dataset.index);
+    // Keys typed into a button or link inside the row keep their own meaning.
+    if (event.target !== rowEl) return;
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      router.push(machineHref(rowEl.dataset.machine ?? ''));
+      return;
+    }
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 580) / ROW_ESTIMATE));
+    const moves: Record<string, number> = {
+      ArrowDown: index + 1,
+      ArrowUp: index - 1,
+      PageDown: index + page,
+      PageUp: index - page,
+      Home: 0,
+      End: count - 1,
+    };
+    const next = moves[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    const target = Math.max(0, Math.min(count - 1, next));
+    setActive(target);
+    virtualizer.scrollToIndex(target, { align: 'auto' });
+    setPendingFocus(target);
+  };
+
   const padTop = items[0]?.start ?? 0;
   const padBottom = virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0);
 
@@ -160,7 +213,9 @@ export function MachineTable({
         aria-rowcount={count + 1}
         aria-busy={stale || undefined}
       >
-        <caption className="sr-only">Machines, updated live</caption>
+        <caption className="sr-only">
+          Machines, updated live. Arrow keys move between rows, Enter opens one.
+        </caption>
         <thead>
           <tr aria-rowindex={1}>
             {columns.map((c) => (
@@ -171,7 +226,14 @@ export function MachineTable({
             </th>
           </tr>
         </thead>
-        <tbody>
+        <tbody
+          onKeyDown={onKeyDown}
+          onFocus={(event) => {
+            const index = (event.target as HTMLElement).closest<HTMLElement>('tr[data-machine]')
+              ?.dataset.index;
+            if (index !== undefined) setActive(Number(index));
+          }}
+        >
           {padTop > 0 && (
             <tr aria-hidden>
               <td colSpan={COLUMNS} style={{ height: padTop }} />
@@ -187,12 +249,13 @@ export function MachineTable({
                 onFilter={onFilter}
                 heartbeatTimeoutS={heartbeatTimeoutS}
                 measure={virtualizer.measureElement}
+                focusable={item.index === activeIndex}
               />
             ) : (
               <tr key={item.key} data-index={item.index} aria-rowindex={item.index + 2}>
                 <td
                   colSpan={COLUMNS}
-                  className={`${td} text-zinc-400`}
+                  className={`${td} text-zinc-500 dark:text-zinc-400`}
                   style={{ height: ROW_ESTIMATE }}
                 >
                   Loading…

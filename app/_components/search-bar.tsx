@@ -66,7 +66,7 @@ export function SearchBar({ query, onChange }: { query: string; onChange: (q: st
           aria-keyshortcuts="/"
           aria-describedby={helpOpen ? helpId : undefined}
           spellCheck={false}
-          className="w-full rounded-md bg-white px-3 py-1.5 font-mono text-sm ring-1 ring-zinc-300 outline-none placeholder:font-sans placeholder:text-zinc-400 focus:ring-2 focus:ring-sky-500 dark:bg-zinc-900 dark:ring-zinc-700"
+          className="w-full rounded-md bg-white px-3 py-1.5 font-mono text-sm ring-1 ring-zinc-300 outline-none placeholder:font-sans placeholder:text-zinc-500 dark:placeholder:text-zinc-400 focus:ring-2 focus:ring-sky-500 dark:bg-zinc-900 dark:ring-zinc-700"
         />
         <datalist id={recentId}>
           {recent.map((q) => (
@@ -128,7 +128,7 @@ export function SearchBar({ query, onChange }: { query: string; onChange: (q: st
               <button
                 type="button"
                 onClick={() => onChange('')}
-                className="px-1 text-xs text-zinc-500 hover:underline"
+                className="px-1 text-xs text-zinc-500 hover:underline dark:text-zinc-400"
               >
                 Clear all
               </button>

@@ -56,8 +56,12 @@ export function StepDetail({ row }: { row: MachineRow }) {
       <span>
         {step.kind} step {step.index} of {step.total}: <code className="text-xs">{step.name}</code>
       </span>
-      {parts.length > 0 && <span className="text-xs text-zinc-500">{parts.join(' · ')}</span>}
-      {step.message && <span className="text-xs text-zinc-500">{step.message}</span>}
+      {parts.length > 0 && (
+        <span className="text-xs text-zinc-500 dark:text-zinc-400">{parts.join(' · ')}</span>
+      )}
+      {step.message && (
+        <span className="text-xs text-zinc-500 dark:text-zinc-400">{step.message}</span>
+      )}
       <StepLine row={row} />
     </div>
   );

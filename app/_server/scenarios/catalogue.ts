@@ -2,7 +2,10 @@ import type { FaultSpec } from '../../../simulator';
 import type { NodeView } from '../lab-ports';
 
 /** What a scenario does to the machine when its moment comes. */
-export type ScenarioAction = { kind: 'fault'; fault: FaultSpec } | { kind: 'crash-agent' };
+export interface ScenarioAction {
+  kind: 'fault';
+  fault: FaultSpec;
+}
 
 export interface ScenarioMachine {
   disks: readonly { name: string; sizeBytes: number }[];
@@ -85,7 +88,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
     operation: 'clean',
     from: 'manageable',
     when: { description: 'an erase step starts', test: erasing },
-    action: () => ({ kind: 'crash-agent' }),
+    action: () => ({ kind: 'fault', fault: { kind: 'agent-crash' } }),
     expect: 'clean failed',
   },
   {

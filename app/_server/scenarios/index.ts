@@ -1,7 +1,7 @@
 // Training scenarios: the catalogue and the engine that plays them against the lab.
 import type { LabContext } from '../trpc';
 import { deployOverApi } from './ironic-deploy';
-import { ScenarioEngine, type ScenarioFleet } from './scenario-engine';
+import { ScenarioEngine } from './scenario-engine';
 
 export { SCENARIOS, defaultRootDisk, findScenario, type ScenarioDefinition } from './catalogue';
 export {
@@ -12,19 +12,13 @@ export {
   type ScenarioRunView,
 } from './scenario-engine';
 
-interface ImageCatalogue {
-  list(): { id: string }[];
-  instanceInfo(id: string): object;
-}
-
 /**
  * What a deploy scenario puts in instance_info: the lab's first image when it serves any; else a
  * well-formed source that is never fetched, because the BMC fails before a ramdisk can boot.
  */
 function deployImage(lab: LabContext): Record<string, unknown> {
-  const images = (lab as Partial<{ images: ImageCatalogue }>).images;
-  const first = images?.list()[0];
-  if (images && first) return { ...images.instanceInfo(first.id) };
+  const first = lab.images.list()[0];
+  if (first) return { ...lab.images.instanceInfo(first.id) };
   return {
     image_source: `${lab.info().ironicApiUrl}/scenario-image-never-fetched.raw`,
     image_os_hash_algo: 'sha256',
@@ -40,7 +34,7 @@ export function scenariosFor(lab: LabContext): ScenarioEngine {
   if (!engine) {
     engine = new ScenarioEngine({
       conductor: lab.conductor,
-      fleet: lab.fleet as LabContext['fleet'] & ScenarioFleet,
+      fleet: lab.fleet,
       clock: lab.clock,
       deploy: (uuid) => deployOverApi(lab.info().ironicApiUrl, uuid, deployImage(lab)),
     });

@@ -13,7 +13,7 @@ export type ScenarioConductor = Pick<
 export type ScenarioFleet = Pick<
   SimulatorPort,
   'get' | 'list' | 'addMachine' | 'enrollment' | 'injectFault' | 'clearFault'
-> & { crashAgent(id: string): Promise<boolean> };
+>;
 
 export interface ScenarioEngineOptions {
   conductor: ScenarioConductor;
@@ -63,7 +63,6 @@ interface Run {
 }
 
 export function describeAction(action: ScenarioAction): string {
-  if (action.kind === 'crash-agent') return 'killed the agent process';
   const { fault } = action;
   if (fault.kind === 'disk-failure') return `disk ${fault.disk} fails every read and write`;
   if (fault.kind === 'slow-disk') return `disk ${fault.disk} ${fault.factor}\u00d7 slower`;
@@ -75,6 +74,8 @@ const FAULT_WORDS: Partial<Record<FaultSpec['kind'], string>> = {
   'bmc-unreachable': 'BMC stopped answering',
   'bmc-error': 'BMC answers every request with 500',
   'power-ignored': 'power requests ignored',
+  'image-corrupt': 'image downloads corrupted',
+  'agent-crash': 'killed the agent process',
 };
 
 /**
@@ -277,16 +278,11 @@ export class ScenarioEngine {
     const action = run.definition.action(machine);
     run.view.injected = describeAction(action);
     this.note(run, `${run.definition.when.description}: ${run.view.injected}`);
-    if (action.kind === 'fault') {
+    try {
       this.options.fleet.injectFault(machine.id, action.fault);
       run.faults.push(action.fault);
-    } else {
-      void this.options.fleet.crashAgent(machine.id).then(
-        (crashed) => {
-          if (!crashed) this.note(run, 'no agent was running to crash');
-        },
-        (error: unknown) => this.note(run, `crash failed: ${messageOf(error)}`),
-      );
+    } catch (error) {
+      this.note(run, `could not inject: ${messageOf(error)}`);
     }
   }
 

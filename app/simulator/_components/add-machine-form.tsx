@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { useTRPC } from '../../_trpc/client';
 
 const field =
-  'rounded-md bg-white px-2 py-1 text-sm ring-1 ring-zinc-300 dark:bg-zinc-900 dark:ring-zinc-700';
+  'rounded-md bg-white px-2 py-1 text-sm text-zinc-900 ring-1 ring-zinc-300 placeholder:text-zinc-500 dark:bg-zinc-900 dark:text-zinc-100 dark:ring-zinc-700 dark:placeholder:text-zinc-400';
 
 /** Racks a new simulated machine; by default enrols it and powers it on, as an operator would. */
 export function AddMachineForm() {
@@ -43,7 +43,7 @@ export function AddMachineForm() {
     >
       <h2 className="text-sm font-semibold">Add a machine</h2>
       <div className="flex flex-wrap items-end gap-3">
-        <label className="flex flex-col gap-1 text-xs text-zinc-500">
+        <label className="flex flex-col gap-1 text-xs text-zinc-600 dark:text-zinc-400">
           Profile
           <select className={field} value={chosen} onChange={(e) => setProfile(e.target.value)}>
             {profiles.data?.map((p) => (
@@ -53,7 +53,7 @@ export function AddMachineForm() {
             ))}
           </select>
         </label>
-        <label className="flex flex-col gap-1 text-xs text-zinc-500">
+        <label className="flex flex-col gap-1 text-xs text-zinc-600 dark:text-zinc-400">
           Name (optional)
           <input
             className={`${field} font-mono`}
@@ -78,7 +78,7 @@ export function AddMachineForm() {
         <button
           type="submit"
           disabled={add.isPending || !chosen}
-          className="rounded-md bg-sky-600 px-3 py-1 text-sm font-medium text-white hover:bg-sky-700 disabled:opacity-60"
+          className="rounded-md bg-sky-700 px-3 py-1 text-sm font-medium text-white hover:bg-sky-800 disabled:opacity-60"
         >
           {add.isPending ? 'Adding…' : 'Add machine'}
         </button>

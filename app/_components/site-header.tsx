@@ -5,7 +5,12 @@ import { usePathname } from 'next/navigation';
 import { LabSummary } from './lab-summary';
 
 const SECTIONS = [
-  { href: '/', label: 'Machines', match: (p: string) => p === '/' || p.startsWith('/machines') },
+  {
+    href: '/',
+    label: 'Machines',
+    match: (p: string) => p === '/' || (p.startsWith('/machines') && p !== '/machines/enroll'),
+  },
+  { href: '/machines/enroll', label: 'Enroll', match: (p: string) => p === '/machines/enroll' },
   { href: '/simulator', label: 'Simulator', match: (p: string) => p.startsWith('/simulator') },
 ] as const;
 

@@ -4,7 +4,7 @@ import type { ActionNodeView } from './action-ports';
 import { stepChoices, toCleanSteps, type StepChoice, type StepIssue } from './clean-step-choices';
 import { bmcEnrollSchema, nodeFromBmc } from './enroll';
 import { actionStates } from './machine-actions';
-import { findMachine } from './machine-row';
+import { findMachine, parseIronicTime } from './machine-row';
 import { cleanPreflight, deployPreflight, undeployPreflight } from './preflight';
 import { retryWhileLocked } from './retry-locked';
 import { publicProcedure, type LabContext } from './trpc';
@@ -100,7 +100,8 @@ export const actionProcedures = {
 
   /** The clean-step picker's list for this machine. */
   cleanSteps: publicProcedure.input(identInput).query(({ ctx, input }) => {
-    return stepChoices(nodeOr404(ctx.lab, input.ident).driver_internal_info);
+    const choices = stepChoices(nodeOr404(ctx.lab, input.ident).driver_internal_info);
+    return { ...choices, refreshedAtMs: parseIronicTime(choices.refreshedAt) };
   }),
 
   /** The deploy picker: the image service's catalogue. */

@@ -5,6 +5,7 @@ import { ConnectionIndicator } from '../../../_components/connection-indicator';
 import { HeartbeatAge } from '../../../_components/heartbeat-age';
 import { PowerCell, ProvisionCell } from '../../../_components/machine-cells';
 import { PowerButton } from '../../../_components/power-button';
+import { LifecycleActions } from '../../../_components/lifecycle-actions';
 import { ProvisionActions } from '../../../_components/provision-actions';
 import { useMachine } from './use-machine';
 
@@ -34,6 +35,16 @@ export function MachineHeader({ name }: { name: string }) {
           {row && <PowerButton row={row} />}
         </div>
       </div>
+      {row && (
+        <div className="flex flex-wrap items-center justify-end gap-2">
+          {row.maintenance && (
+            <span className="mr-auto rounded-md bg-amber-100 px-2 py-0.5 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+              In maintenance
+            </span>
+          )}
+          <LifecycleActions row={row} />
+        </div>
+      )}
       {error && (
         <p role="alert" className="text-sm text-red-700 dark:text-red-400">
           {error.message}

@@ -28,6 +28,11 @@ export interface PowerDriver {
    */
   setBootDevice?(node: NodeRow, device: BootDevice, persistent?: boolean): Promise<void>;
   getBootDevice?(node: NodeRow): Promise<BootDeviceState>;
+  /**
+   * Ironic's `prepare_ramdisk` boot part: make the next boot load the agent (a network boot, or
+   * the deploy ISO inserted as virtual media). Without it, `setBootDevice('pxe')` is used.
+   */
+  prepareRamdiskBoot?(node: NodeRow): Promise<void>;
   /** Ironic's `clean_up_ramdisk`: undo what booting the ramdisk set up (ejects virtual media). */
   cleanUpRamdisk?(node: NodeRow): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib';
 import type { BootSourceTarget, RedfishPowerState } from '../../protocol';
 import type { NodeRow } from '../db/schema';
+import { bootsFromVirtualMedia } from '../nodes/drivers';
 import { invalidParameter } from '../nodes/errors';
 import type { BootDevice, ObservedPower, PowerDriver, PowerTarget } from './power-driver';
 import {
@@ -9,6 +10,7 @@ import {
   type RedfishConnection,
   type RedfishDispatchers,
 } from './redfish-client';
+import { deployIso, ejectAll, insertDeployIso } from './redfish-vmedia';
 
 /** Ironic's reading of Redfish power: a transition counts as the state it is heading to. */
 /** Ironic's redfish management interface maps its boot devices to these override targets. */
@@ -72,6 +74,7 @@ export class RedfishPower implements PowerDriver {
 
   validate(node: NodeRow): void {
     redfishConnection(node);
+    if (bootsFromVirtualMedia(node)) deployIso(node);
   }
 
   private client(node: NodeRow): RedfishClient {
@@ -110,10 +113,23 @@ export class RedfishPower implements PowerDriver {
   }
 
   async setBootDevice(node: NodeRow, device: BootDevice, persistent = false): Promise<void> {
-    await this.client(node).setBootOverride({
+    const client = this.client(node);
+    // Ironic's virtual-media `prepare_instance`: the deploy ISO must not outlive the ramdisk.
+    if (device === 'disk' && bootsFromVirtualMedia(node)) await ejectAll(client);
+    await client.setBootOverride({
       target: REDFISH_BOOT_TARGET[device],
       enabled: persistent ? 'Continuous' : 'Once',
     });
+  }
+
+  /** The next boot loads the agent: from the network, or from the deploy ISO as virtual media. */
+  async prepareRamdiskBoot(node: NodeRow): Promise<void> {
+    if (bootsFromVirtualMedia(node)) await insertDeployIso(this.client(node), node);
+    else await this.setBootDevice(node, 'pxe');
+  }
+
+  async cleanUpRamdisk(node: NodeRow): Promise<void> {
+    if (bootsFromVirtualMedia(node)) await ejectAll(this.client(node));
   }
 
   private async waitFor(client: RedfishClient, want: ObservedPower): Promise<ObservedPower> {

@@ -11,6 +11,10 @@ export const nodes = sqliteTable(
     description: text('description'),
     driver: text('driver').notNull(),
     driverInfo: text('driver_info', { mode: 'json' }).$type<Json>().notNull(),
+    /** Ironic's per-node interface choices; null = the hardware type's default. */
+    bootInterface: text('boot_interface'),
+    powerInterface: text('power_interface'),
+    managementInterface: text('management_interface'),
     provisionState: text('provision_state').notNull(),
     targetProvisionState: text('target_provision_state'),
     powerState: text('power_state'),

@@ -4,7 +4,7 @@ import type { Clock, Logger } from '../../lib';
 import type { NodeStore, NodeFilter } from '../db/node-store';
 import type { NodeEventRow, NodeRow, PortRow } from '../db/schema';
 import type { ChangeBus } from './change-bus';
-import { KNOWN_DRIVERS } from './drivers';
+import { checkInterface, KNOWN_DRIVERS } from './drivers';
 import { ConductorError, invalidParameter, nodeLocked, nodeNotFound } from './errors';
 import { applyPatch, validatePatch } from './json-patch';
 import { requireMac } from './mac';
@@ -45,6 +45,9 @@ export const createNodeSchema = z
     instance_info: jsonObject.optional(),
     extra: jsonObject.optional(),
     automated_clean: z.boolean().nullable().optional(),
+    boot_interface: z.string().nullable().optional(),
+    power_interface: z.string().nullable().optional(),
+    management_interface: z.string().nullable().optional(),
     // Accepted for client compatibility, not stored: the embedded conductor has one of each.
     resource_class: z.string().nullable().optional(),
     conductor_group: z.string().optional(),
@@ -64,6 +67,9 @@ export const createNodeSchema = z
     }
   });
 const CREATE_KEYS = new Set([
+  'boot_interface',
+  'power_interface',
+  'management_interface',
   'uuid',
   'name',
   'description',
@@ -87,6 +93,9 @@ export interface CreateNodeInput extends CreateNodeBody {
 }
 
 const PATCHABLE = new Set([
+  'boot_interface',
+  'power_interface',
+  'management_interface',
   'name',
   'description',
   'driver',
@@ -121,6 +130,9 @@ const READ_ONLY = new Set([
   'conductor',
 ]);
 const PATCH_DEFAULTS: Record<string, unknown> = {
+  boot_interface: null,
+  power_interface: null,
+  management_interface: null,
   driver_info: {},
   properties: {},
   instance_info: {},
@@ -276,6 +288,12 @@ export class NodeService {
       throw invalidParameter(parsed.error.issues.map((i) => i.message).join('; '));
     const b = parsed.data;
     this.checkDriver(b.driver);
+    const interfaces = {
+      bootInterface: b.boot_interface ?? null,
+      powerInterface: b.power_interface ?? null,
+      managementInterface: b.management_interface ?? null,
+    };
+    checkInterfaces(b.driver, interfaces);
     const name = b.name ?? null;
     if (name !== null) this.checkName(name, undefined);
     const uuid = (b.uuid ?? randomUUID()).toLowerCase();
@@ -292,6 +310,7 @@ export class NodeService {
         description: b.description ?? null,
         driver: b.driver,
         driverInfo: b.driver_info ?? {},
+        ...interfaces,
         provisionState: provision_state,
         targetProvisionState: null,
         powerState: null,
@@ -334,6 +353,9 @@ export class NodeService {
       maintenance: row.maintenance,
       maintenance_reason: row.maintenanceReason,
       automated_clean: row.automatedClean,
+      boot_interface: row.bootInterface,
+      power_interface: row.powerInterface,
+      management_interface: row.managementInterface,
     };
     const next = applyPatch(current, ops, PATCHABLE, READ_ONLY, PATCH_DEFAULTS);
     const parsed = patchedNodeSchema.safeParse(next);
@@ -344,6 +366,15 @@ export class NodeService {
     }
     const n = parsed.data;
     if (n.driver !== row.driver) this.checkDriver(n.driver);
+    // A new hardware type without a new choice goes back to that type's defaults, as in Ironic.
+    const keep = (path: string, value: string | null) =>
+      n.driver !== row.driver && !ops.some((o) => o.path === path) ? null : value;
+    const interfaces = {
+      bootInterface: keep('/boot_interface', n.boot_interface),
+      powerInterface: keep('/power_interface', n.power_interface),
+      managementInterface: keep('/management_interface', n.management_interface),
+    };
+    checkInterfaces(n.driver, interfaces);
     if (n.name !== null && n.name !== row.name) this.checkName(n.name, row.uuid);
     const changed = ops.map((o) => o.path);
     return this.update(
@@ -354,6 +385,7 @@ export class NodeService {
         description: n.description,
         driver: n.driver,
         driverInfo: n.driver_info,
+        ...interfaces,
         properties: n.properties,
         instanceInfo: n.instance_info,
         extra: n.extra,
@@ -507,4 +539,20 @@ const patchedNodeSchema = z.object({
   maintenance: z.boolean(),
   maintenance_reason: z.string().nullable(),
   automated_clean: z.boolean().nullable(),
+  boot_interface: z.string().nullable(),
+  power_interface: z.string().nullable(),
+  management_interface: z.string().nullable(),
 });
+
+function checkInterfaces(
+  driver: string,
+  i: {
+    bootInterface: string | null;
+    powerInterface: string | null;
+    managementInterface: string | null;
+  },
+): void {
+  checkInterface(driver, 'boot', i.bootInterface);
+  checkInterface(driver, 'power', i.powerInterface);
+  checkInterface(driver, 'management', i.managementInterface);
+}

@@ -1,4 +1,5 @@
 import type { NodeRow, PortRow } from '../db/schema';
+import { nodeInterface } from './drivers';
 import { maskSecrets } from './mask';
 
 export interface Link {
@@ -13,6 +14,9 @@ export interface NodeView {
   description: string | null;
   driver: string;
   driver_info: Record<string, unknown>;
+  boot_interface: string | null;
+  power_interface: string | null;
+  management_interface: string | null;
   driver_internal_info: Record<string, unknown>;
   properties: Record<string, unknown>;
   instance_info: Record<string, unknown>;
@@ -94,6 +98,9 @@ export function toNodeView(row: NodeRow, ctx: ViewContext): NodeView {
     description: row.description,
     driver: row.driver,
     driver_info: maskSecrets(row.driverInfo),
+    boot_interface: nodeInterface(row, 'boot'),
+    power_interface: nodeInterface(row, 'power'),
+    management_interface: nodeInterface(row, 'management'),
     driver_internal_info: maskSecrets(row.driverInternalInfo),
     properties: row.properties,
     instance_info: maskSecrets(row.instanceInfo),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -164,5 +164,31 @@ describe('ImageService', () => {
       created_at: before.created_at,
       sha256: before.sha256,
     });
+  });
+
+  it('rewrites samples an older generator wrote', async () => {
+    const current = service.get('labos-1.0-root.img')!;
+    await service.stop();
+    // As an earlier release left it: another origin and other bytes.
+    const file = join(dir, 'catalogue.json');
+    const catalogue = JSON.parse(readFileSync(file, 'utf8')) as {
+      images: { id: string; origin: string | null; sha256: string }[];
+    };
+    for (const r of catalogue.images) r.origin = null;
+    writeFileSync(file, JSON.stringify(catalogue));
+    writeFileSync(join(dir, 'files', 'labos-1.0-root.img'), 'stale');
+    service = new ImageService({
+      dataDir: dir,
+      clock: new FakeClock(Date.UTC(2027, 0, 1)),
+      logger,
+    });
+    await service.start();
+    expect(service.get('labos-1.0-root.img')).toMatchObject({
+      sha256: current.sha256,
+      origin: current.origin,
+      created_at: '2027-01-01T00:00:00.000Z',
+    });
+    const res = await fetch(service.fileUrl('labos-1.0-root.img'));
+    expect(sha256(Buffer.from(await res.arrayBuffer()))).toBe(current.sha256);
   });
 });

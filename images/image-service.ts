@@ -10,7 +10,7 @@ import { CHECKSUM_SUFFIXES, Catalogue, validId } from './catalogue';
 import { readPartitionTable } from '../lib/disk/partition-table';
 import { type Digests, MultiHasher, digestBuffer, digestFile } from './hashing';
 import { parseRange } from './range';
-import { sampleImages } from './samples';
+import { SAMPLE_ORIGIN, sampleImages } from './samples';
 import type {
   DiskFormat,
   ImageRecord,
@@ -285,7 +285,8 @@ export class ImageService {
     const missing = [];
     for (const s of ['labos-1.0-disk.raw', 'labos-1.0-disk.qcow2', 'labos-1.0-root.img']) {
       const r = this.catalogue.get(s);
-      if (!r || !(await fsp.stat(r.path).catch(() => null))) missing.push(s);
+      const current = r?.origin === SAMPLE_ORIGIN && (await fsp.stat(r.path).catch(() => null));
+      if (!current) missing.push(s);
     }
     if (missing.length === 0) return;
     for (const sample of sampleImages()) {
@@ -294,7 +295,7 @@ export class ImageService {
       await fsp.writeFile(path, sample.data);
       const digests = digestBuffer(sample.data);
       await this.catalogue.remove(sample.id);
-      await this.record(sample.id, sample, path, digests, 'sample', null);
+      await this.record(sample.id, sample, path, digests, 'sample', SAMPLE_ORIGIN);
     }
     this.logger.info({ samples: missing }, 'sample images written');
   }

@@ -16,6 +16,13 @@ export interface SampleImage {
   data: Buffer;
 }
 
+/**
+ * The samples' `origin` in the catalogue: which generation of this generator wrote them, so a
+ * data directory holding older samples gets them rewritten (r2: EFI assets in the partition
+ * image).
+ */
+export const SAMPLE_ORIGIN = 'generated: LabOS samples r2';
+
 /** The OS the samples carry; the simulator shows PRETTY_NAME when it boots one. */
 export const SAMPLE_OS = { name: 'LabOS', id: 'labos', version: '1.0' } as const;
 

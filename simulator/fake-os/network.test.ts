@@ -60,4 +60,16 @@ describe('the machine network', () => {
     expect((await get('/baremetal/v1/lookup')).equals(BODY)).toBe(true);
     expect((await get('/v1/images/x')).equals(BODY)).toBe(false);
   });
+
+  it('fails every request with ENETUNREACH while the provisioning link is down', async () => {
+    const { machine, get, fetched } = await setup();
+    machine.injectFault({ kind: 'link-down', nic: 'enp1s0' });
+    await expect(get('/images/a.raw')).rejects.toMatchObject({ code: 'ENETUNREACH' });
+    await expect(fetched('/v1/lookup')).rejects.toMatchObject({
+      message: 'fetch failed',
+      cause: { code: 'ENETUNREACH' },
+    });
+    machine.clearFault({ kind: 'link-down', nic: 'enp1s0' });
+    expect((await get('/images/a.raw')).equals(BODY)).toBe(true);
+  });
 });

@@ -9,7 +9,11 @@ async function main(): Promise<number> {
   const host = new LinuxHost();
   let config;
   try {
-    config = await loadAgentConfig({ host, argv: process.argv.slice(2) });
+    config = await loadAgentConfig({
+      host,
+      argv: process.argv.slice(2),
+      notes: (note) => console.error(`ironic-python-agent: ${note}`),
+    });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`ironic-python-agent: configuration error: ${err.message}`);

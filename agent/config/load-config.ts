@@ -4,6 +4,7 @@ import { type AgentConfig, defaultAgentConfig } from './agent-config';
 import { parseArgv } from './argv';
 import { ConfigError } from './config-error';
 import { parseKernelCmdline } from './kernel-cmdline';
+import { PARAMETERS_FILE, readVmediaParams } from './vmedia-params';
 import {
   OPTIONS,
   type OptionName,
@@ -19,12 +20,17 @@ export const DEFAULT_CONFIG_FILE = '/etc/ironic_python_agent/ironic_python_agent
 export interface LoadAgentConfigOptions {
   host: Host;
   argv?: readonly string[];
+  /** Early notes (before the logger exists), e.g. why no virtual media parameters were found. */
+  notes?: (message: string) => void;
 }
 
 /**
- * Settings in IPA's order of precedence: defaults < config file `[DEFAULT]` < kernel command
- * line (`ipa-*`) < command-line flags. Every value is checked where it enters, so an error
- * names the option, the value and its source.
+ * Settings in order of precedence: defaults < config file `[DEFAULT]` < kernel command line
+ * (`ipa-*`) < virtual media `parameters.txt` (only when booted with `boot_method=vmedia`) <
+ * command-line flags. Every value is checked where it enters, so an error names the option, the
+ * value and its source. As in IPA, vmedia parameters win over the command line and both are
+ * read as one set of "agent parameters" (`kernel_params`). Unlike IPA, where those parameters
+ * are only the defaults of oslo options and so lose to the config file, they win over it here.
  */
 export async function loadAgentConfig(options: LoadAgentConfigOptions): Promise<AgentConfig> {
   const { host } = options;
@@ -52,14 +58,28 @@ export async function loadAgentConfig(options: LoadAgentConfigOptions): Promise<
 
   const cmdlineText = (await readOptional(host, '/proc/cmdline')) ?? '';
   const kernel = parseKernelCmdline(cmdlineText);
-  config.kernel_params = kernel;
-  config.bootif = kernel.BOOTIF ?? null;
-  config.boot_method = kernel.boot_method ?? null;
+  let vmedia: Record<string, string> = {};
+  if (kernel.boot_method === 'vmedia') {
+    const found = await readVmediaParams(host);
+    vmedia = found.params;
+    for (const note of found.notes) options.notes?.(note);
+  }
+  const params = { ...kernel, ...vmedia };
+  config.kernel_params = params;
+  config.bootif = params.BOOTIF ?? null;
+  config.boot_method = params.boot_method ?? null;
   for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec][]) {
     if (!spec.kernel) continue;
-    const text = kernel[spec.kernel];
+    const fromMedia = vmedia[spec.kernel];
+    const text = fromMedia ?? kernel[spec.kernel];
     if (text === undefined) continue;
-    set(name, text, `kernel command line (${spec.kernel})`);
+    set(
+      name,
+      text,
+      fromMedia !== undefined
+        ? `virtual media ${PARAMETERS_FILE} (${spec.kernel})`
+        : `kernel command line (${spec.kernel})`,
+    );
   }
 
   for (const [name, { text, flag }] of argv.values) {

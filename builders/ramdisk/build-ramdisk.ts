@@ -47,7 +47,7 @@ import {
   selectModules,
 } from './kernel-modules';
 import { RootfsTree } from './rootfs-tree';
-import { UDEVD_PATH, findUdevFiles } from './udev';
+import { MODPROBE_RULE_PATH, UDEVD_PATH, findUdevFiles, modprobeRule } from './udev';
 import { USR_IMAGE_MODULES, USR_IMAGE_PATH, writeUsrImage } from './usr-image';
 
 export const AGENT_CONFIG_PATH = '/etc/ironic_python_agent/ironic_python_agent.conf';
@@ -179,6 +179,7 @@ export async function buildRamdisk(options: RamdiskOptions): Promise<RamdiskResu
       } else {
         tree.fs.addSymlink(UDEVD_PATH, '../../bin/udevadm');
         for (const rule of udev.rules) tree.fs.addHostFile(rule, rule, 0o644);
+        tree.fs.addFile(MODPROBE_RULE_PATH, modprobeRule(), 0o644);
         for (const helper of udev.helpers) await tree.addProgram(helper, helper);
       }
     }

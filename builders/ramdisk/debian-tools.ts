@@ -47,13 +47,16 @@ export const DEFAULT_TOOLS: readonly ToolSpec[] = [
   { name: 'mdadm', package: 'mdadm', required: true },
   // Images, bootloaders and file systems.
   { name: 'qemu-img', package: 'qemu-utils', required: true },
-  { name: 'parted', package: 'parted', required: false },
-  { name: 'partprobe', package: 'parted', required: false },
-  { name: 'efibootmgr', package: 'efibootmgr', required: false },
+  // IPA partitions with parted (partition images, configdrive, log bundles' `parted -l`) and
+  // installs UEFI boot entries with efibootmgr; research/ipa.md §2.
+  { name: 'parted', package: 'parted', required: true },
+  { name: 'partprobe', package: 'parted', required: true },
+  { name: 'efibootmgr', package: 'efibootmgr', required: true },
   { name: 'mkfs.vfat', package: 'dosfstools', required: false },
   { name: 'mkfs.ext4', package: 'e2fsprogs', required: false },
   { name: 'mke2fs', package: 'e2fsprogs', required: false },
-  { name: 'lshw', package: 'lshw', required: false },
+  // The generic manager's log bundle and some operators' hardware managers read `lshw -json`.
+  { name: 'lshw', package: 'lshw', required: true },
   { name: 'fuser', package: 'psmisc', required: false },
 ];
 

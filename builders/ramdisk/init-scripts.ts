@@ -144,6 +144,9 @@ if [ -n "$INIT_SHELL" ]; then
   log "ipa-init-shell: exit the shell to start the agent"
   sh
 fi
+# Devices that came late (a BMC's virtual floppy behind its USB hub) get their names before the
+# agent looks for its virtual media parameters.
+[ -n "$UDEV" ] && udevadm settle --timeout=10
 log "starting the agent at $(uptime_s) s"
 exec /sbin/init
 `;

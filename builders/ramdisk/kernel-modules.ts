@@ -43,11 +43,16 @@ export const DEFAULT_MODULES: readonly string[] = [
   'mlx5_core',
   'r8169',
   'vmxnet3',
+  // Entropy: Node and TLS key generation block on getrandom() until the kernel's pool is
+  // seeded; a VM without RDRAND (QEMU's software CPU) gets it from the host this way.
+  'virtio_rng',
   // File systems of virtual media and config drives; software RAID; BMC; EFI variables.
   'isofs',
   'vfat',
   'nls_cp437',
   'nls_iso8859_1',
+  // Debian's FAT default iocharset: vfat mounts fail without it.
+  'nls_ascii',
   'nls_utf8',
   'ext4',
   'md_mod',
@@ -73,10 +78,13 @@ export const VIRTUAL_MODULES: readonly string[] = [
   'nvme',
   'e1000',
   'e1000e',
+  'virtio_rng',
   'isofs',
   'vfat',
   'nls_cp437',
   'nls_iso8859_1',
+  // Debian's FAT default iocharset: vfat mounts fail without it.
+  'nls_ascii',
   'efivarfs',
 ];
 

@@ -24,6 +24,11 @@ export interface QemuVmOptions {
   serialLog?: string;
   /** Default tcg (software emulation, works everywhere); kvm where /dev/kvm is usable. */
   accel?: 'tcg' | 'kvm';
+  /**
+   * A virtio RNG fed from the host (default on): the software CPU has no RDRAND, and without it
+   * the guest kernel's random pool takes seconds to seed while Node waits in getrandom().
+   */
+  rng?: boolean;
   /** Shown by ps and QEMU's own messages. */
   name?: string;
   /** For the console's time stamps and the waits; the process itself runs in real time. */
@@ -66,6 +71,7 @@ export class QemuVm {
     const args = ['-accel', o.accel ?? 'tcg', '-m', String(o.memoryMiB), '-smp', '1'];
     if (o.name) args.push('-name', o.name);
     args.push('-display', 'none', '-no-reboot', '-monitor', 'none', '-serial', 'stdio');
+    if (o.rng !== false) args.push('-device', 'virtio-rng-pci');
     if (o.boot.kind === 'kernel') {
       args.push('-kernel', o.boot.kernel, '-initrd', o.boot.initramfs, '-append', o.boot.append);
     } else {

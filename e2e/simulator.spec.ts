@@ -90,3 +90,56 @@ test('a machine the conductor has never seen is discovered when it boots, and th
   await expect(list.getByTestId('machine-count')).toHaveText(String(before + 1));
   await expect(list.getByRole('button', { name: 'Filter by state enroll' }).first()).toBeVisible();
 });
+
+test('a training scenario started in one click kills a disk during cleaning, and the machine shows clean failed with the reason', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  await page.goto('/simulator');
+  const scenarios = page.getByRole('region', { name: 'Training scenarios' });
+  await scenarios
+    .getByRole('button', { name: 'Start scenario: A disk dies during cleaning' })
+    .click();
+
+  const run = scenarios
+    .getByRole('list', { name: 'Scenario runs' })
+    .getByRole('listitem', { name: /^A disk dies during cleaning on drill-\d+$/ })
+    .first();
+  await expect(run).toBeVisible();
+  const machine = (await run.getAttribute('aria-label'))!.split(' on ').pop()!;
+  await expect(run.getByRole('list', { name: 'Scenario log' })).toContainText(
+    'an erase step starts: disk',
+    { timeout: 120_000 },
+  );
+  await expect(run.getByTestId('scenario-status')).toHaveText('went as planned', {
+    timeout: 120_000,
+  });
+  const outcome = run.getByTestId('scenario-outcome');
+  await expect(outcome).toContainText('clean failed');
+  await expect(outcome).toContainText(/Clean step \S+ failed .*Input\/output error/);
+  // The fault the scenario injected shows on the machine's rack row until it is cleared.
+  const rack = page.locator(`tr[data-sim-machine="${machine}"]`);
+  await expect(rack.getByRole('list', { name: `Faults on ${machine}` })).toHaveText(/failing/);
+  await page.screenshot({ path: 'e2e/screenshots/scenarios.png', fullPage: true });
+
+  // The console's own view of the machine says the same, in its words.
+  await run.getByRole('link', { name: machine }).click();
+  await expect(page).toHaveURL(new RegExp(`/machines/${machine}$`));
+  await expect(page.getByRole('main').getByText('clean failed').first()).toBeVisible();
+  await expect(
+    page
+      .getByRole('main')
+      .getByText(/^Clean step \S+ failed .*Input\/output error/)
+      .first(),
+  ).toBeVisible();
+
+  await page.goBack();
+  await page
+    .getByRole('list', { name: 'Scenario runs' })
+    .getByRole('listitem', { name: `A disk dies during cleaning on ${machine}` })
+    .getByRole('button', { name: 'Clear faults' })
+    .click();
+  await expect(
+    page.locator(`tr[data-sim-machine="${machine}"]`).getByRole('list', { name: /^Faults on/ }),
+  ).toHaveCount(0);
+});

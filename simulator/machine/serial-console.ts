@@ -4,8 +4,12 @@
  */
 export type SerialListener = (chunk: string) => void;
 
+/** First allocation: enough for POST and a halt message, which is all most idle machines print. */
+const INITIAL_BYTES = 2 * 1024;
+
 export class SerialConsole {
-  // Allocated on first output, so a fleet of idle machines costs no console memory.
+  // Allocated on first output and grown by doubling up to `capacity`: 10,000 powered-on machines
+  // halted after POST then cost ~2 KiB each, not the 64 KiB a busy agent's console needs.
   private ring: Buffer | undefined;
   private start = 0;
   private length = 0;
@@ -18,12 +22,12 @@ export class SerialConsole {
     const bytes = Buffer.from(text, 'utf8');
     const data =
       bytes.length > this.capacity ? bytes.subarray(bytes.length - this.capacity) : bytes;
-    const ring = (this.ring ??= Buffer.alloc(this.capacity));
+    const ring = this.room(data.length);
     for (const byte of data) {
-      const at = (this.start + this.length) % this.capacity;
+      const at = (this.start + this.length) % ring.length;
       ring[at] = byte;
-      if (this.length < this.capacity) this.length++;
-      else this.start = (this.start + 1) % this.capacity;
+      if (this.length < ring.length) this.length++;
+      else this.start = (this.start + 1) % ring.length;
     }
     for (const listener of this.listeners) {
       try {
@@ -32,6 +36,26 @@ export class SerialConsole {
         // A broken viewer must not stop the machine.
       }
     }
+  }
+
+  /** The ring, grown (contents kept, unwrapped) if `incoming` more bytes would not fit yet. */
+  private room(incoming: number): Buffer {
+    const needed = Math.min(this.capacity, this.length + incoming);
+    const current = this.ring;
+    if (current && current.length >= needed) return current;
+    let size = current ? current.length : Math.min(this.capacity, INITIAL_BYTES);
+    while (size < needed) size = Math.min(this.capacity, size * 2);
+    const grown = Buffer.alloc(size);
+    if (current)
+      for (let i = 0; i < this.length; i++) grown[i] = current[(this.start + i) % current.length]!;
+    this.start = 0;
+    this.ring = grown;
+    return grown;
+  }
+
+  /** Bytes held for the ring now (grows with output up to `capacity`). */
+  get allocatedBytes(): number {
+    return this.ring?.length ?? 0;
   }
 
   /** Writes one line the way a serial terminal expects it (CR LF). */
@@ -44,7 +68,7 @@ export class SerialConsole {
     const ring = this.ring;
     if (!ring) return '';
     const out = Buffer.alloc(this.length);
-    for (let i = 0; i < this.length; i++) out[i] = ring[(this.start + i) % this.capacity]!;
+    for (let i = 0; i < this.length; i++) out[i] = ring[(this.start + i) % ring.length]!;
     let skip = 0;
     while (skip < out.length && (out[skip]! & 0xc0) === 0x80) skip++;
     return out.subarray(skip).toString('utf8');

@@ -1,4 +1,5 @@
 import { fleetRouter } from './fleet-router';
+import { imagesRouter } from './images-router';
 import { labRouter } from './lab-router';
 import { machinesRouter } from './machines-router';
 import { createCallerFactory, router } from './trpc';
@@ -7,6 +8,7 @@ export const appRouter = router({
   machines: machinesRouter,
   lab: labRouter,
   fleet: fleetRouter,
+  images: imagesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,5 @@
-import type { ImageView, InstanceImageInfo } from '../../images';
+import type { Readable } from 'node:stream';
+import type { ImageView, InstanceImageInfo, RegisterImageRequest } from '../../images';
 import type { FaultSpec, MachineSnapshot } from '../../simulator';
 import type { ConductorPort, FleetPort, NodeView } from './lab-ports';
 
@@ -44,4 +45,12 @@ export interface ImagesPort {
   readonly url: string;
   list(): ImageView[];
   instanceInfo(id: string): InstanceImageInfo;
+  /** The images page: an upload streamed in, a file on the console host, a download, a removal. */
+  addStream(
+    stream: Readable,
+    req: RegisterImageRequest & { fileName?: string },
+  ): Promise<ImageView>;
+  addPath(path: string, req?: RegisterImageRequest): Promise<ImageView>;
+  addUrl(url: string, req?: RegisterImageRequest): Promise<ImageView>;
+  remove(id: string): Promise<boolean>;
 }

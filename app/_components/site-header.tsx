@@ -11,6 +11,7 @@ const SECTIONS = [
     match: (p: string) => p === '/' || (p.startsWith('/machines') && p !== '/machines/enroll'),
   },
   { href: '/machines/enroll', label: 'Enroll', match: (p: string) => p === '/machines/enroll' },
+  { href: '/images', label: 'Images', match: (p: string) => p.startsWith('/images') },
   { href: '/simulator', label: 'Simulator', match: (p: string) => p.startsWith('/simulator') },
 ] as const;
 

@@ -23,6 +23,7 @@ import { AgentClient } from './agent/agent-client';
 import { Cleaning } from './provision/cleaning';
 import { Adopting } from './provision/adopting';
 import { Deploying } from './provision/deploying';
+import type { EraseSettings } from './provision/erase-settings';
 import { ProvisionService } from './provision/provision-service';
 import { ProvisionTimeouts, type TimeoutOptions } from './provision/provision-timeouts';
 import { RamdiskBoot } from './provision/ramdisk-boot';
@@ -60,6 +61,11 @@ export interface ConductorOptions {
    * cleaning; 0 disables a step (e.g. `{ 'deploy.erase_devices': 0 }`, as labs often do).
    */
   cleanStepPriorityOverride?: Readonly<Record<string, number>>;
+  /**
+   * Ironic's `[deploy]` erase options handed to the agent at each cleaning, e.g.
+   * `{ diskErasureConcurrency: 4 }` to erase four disks at once (default 1, as in Ironic).
+   */
+  erase?: Partial<EraseSettings>;
   /**
    * `[conductor] workers_pool_size` (default 300, 5 % reserved for API requests): how many
    * operations and heartbeats run at once; beyond it the API answers 503, as Ironic does.
@@ -175,6 +181,7 @@ export class Conductor {
       fastTrack,
       automatedClean: o.automatedClean ?? true,
       priorityOverrides: o.cleanStepPriorityOverride,
+      erase: o.erase,
     });
     const deploying = new Deploying({
       nodes,

@@ -3,6 +3,7 @@ import { startFakeRedfish, deadBmcUrl, type FakeBmc } from '../testing/fake-redf
 import { FakeAgent } from '../testing/fake-agent';
 import { createHarness, faultOf, V, type Harness } from '../testing/harness';
 import type { NodeRow } from '../db/schema';
+import type { EraseSettings } from './erase-settings';
 
 const MAC = '52:54:00:00:10:01';
 let h: Harness;
@@ -15,8 +16,19 @@ afterEach(async () => {
   await agent.close();
 });
 
-async function setup(opts: { fastTrack?: boolean; state?: string; automatedClean?: boolean } = {}) {
-  h = createHarness({ fastTrack: opts.fastTrack ?? false, automatedClean: opts.automatedClean });
+async function setup(
+  opts: {
+    fastTrack?: boolean;
+    state?: string;
+    automatedClean?: boolean;
+    erase?: Partial<EraseSettings>;
+  } = {},
+) {
+  h = createHarness({
+    fastTrack: opts.fastTrack ?? false,
+    automatedClean: opts.automatedClean,
+    erase: opts.erase,
+  });
   bmc = await startFakeRedfish('On');
   agent = await new FakeAgent().start();
   const node = h.nodes.create({
@@ -132,6 +144,25 @@ describe('automated cleaning (provide)', () => {
     ]);
     const types = h.nodes.events('c1').map((e) => e.type);
     expect(types.filter((t) => t === 'clean.step_finished')).toHaveLength(2);
+  });
+
+  it("hands the agent Ironic's erase options in driver_internal_info", async () => {
+    await setup({ erase: { diskErasureConcurrency: 4, shredFinalOverwriteWithZeros: false } });
+    await provision({ target: 'provide' });
+    await h.idle();
+    await agentBoots();
+    const sent = (agent.posts[1]!.params.node as { driver_internal_info: Record<string, unknown> })
+      .driver_internal_info;
+    expect(sent).toMatchObject({
+      agent_erase_devices_iterations: 1,
+      agent_erase_devices_zeroize: false,
+      agent_continue_if_secure_erase_failed: false,
+      agent_continue_if_ata_erase_failed: false,
+      agent_enable_nvme_secure_erase: true,
+      agent_enable_ata_secure_erase: true,
+      disk_erasure_concurrency: 4,
+      agent_erase_skip_read_only: false,
+    });
   });
 
   it('fails to clean failed with last_error, maintenance and a wiped token when a step fails', async () => {

@@ -14,6 +14,7 @@ import {
   type CleanStep,
   type ManualStep,
 } from './clean-steps';
+import { agentCleanParams, type EraseSettings } from './erase-settings';
 import type { RamdiskBoot } from './ramdisk-boot';
 import { StepEngine, type FailOptions, type StepPhase } from './step-engine';
 import { CLEAN_KIND } from './step-kind';
@@ -32,6 +33,8 @@ export interface CleaningOptions {
   maxWaitStepSeconds?: number;
   /** `[conductor] clean_step_priority_override`: `interface.step` → priority (0 disables). */
   priorityOverrides?: Readonly<Record<string, number>>;
+  /** Ironic's `[deploy]` erase options, given to the agent with every cleaning. */
+  erase?: Partial<EraseSettings>;
 }
 
 // Keys of driver_internal_info that belong to one cleaning run.
@@ -75,7 +78,8 @@ export class Cleaning implements StepPhase {
     requested?: ManualStep[],
     opts: { disableRamdisk?: boolean } = {},
   ): Promise<void> {
-    const dii = { ...node.driverInternalInfo };
+    // Ironic's `agent_add_clean_params`: how the agent's erase_devices is to erase.
+    const dii = { ...node.driverInternalInfo, ...agentCleanParams(this.o.erase) };
     for (const k of RUN_KEYS) delete dii[k];
     if (requested) dii.manual_clean_steps = requested;
     if (opts.disableRamdisk) dii.cleaning_disable_ramdisk = true;

@@ -23,6 +23,7 @@ import { AgentClient } from '../agent/agent-client';
 import { Cleaning } from '../provision/cleaning';
 import { Adopting } from '../provision/adopting';
 import { Deploying } from '../provision/deploying';
+import type { EraseSettings } from '../provision/erase-settings';
 import { ProvisionService } from '../provision/provision-service';
 import { RamdiskBoot } from '../provision/ramdisk-boot';
 import { Rescuing } from '../provision/rescuing';
@@ -65,6 +66,7 @@ export function createHarness(
     workersPoolSize?: number;
     maxConcurrentClean?: number;
     maxConcurrentDeploy?: number;
+    erase?: Partial<EraseSettings>;
   } = {},
 ): Harness {
   const tmp = tempDir();
@@ -108,6 +110,7 @@ export function createHarness(
     logger,
     fastTrack: opts.fastTrack ?? true,
     automatedClean: opts.automatedClean ?? true,
+    erase: opts.erase,
   });
   const deploying = new Deploying({
     nodes,

@@ -1,10 +1,14 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conductor, type NodeView } from '../conductor';
 import { ScaledClock } from '../lib';
 import { Fleet } from '../simulator';
+
+const run = promisify(execFile);
 
 // Our conductor drives simulated machines through their IPMI-over-LAN BMCs (RMCP+, cipher
 // suite 3) with the `ipmi` hardware type: power, boot device, the periodic power sync.
@@ -118,6 +122,61 @@ describe('conductor ipmi driver ↔ simulator IPMI BMC', () => {
     expect(synced.maintenance).toBe(false);
     await fleet.powerOn(machine.id);
     await waitForNode(node.uuid, (n) => n.power_state === 'power on');
+  });
+
+  it('the baremetal CLI enrolls an ipmi node, powers it and sets and shows its boot device', async () => {
+    const machine = fleet.addMachine({
+      profile: 'compute-nvme',
+      name: 'ipmi-cli',
+      bootDevice: 'Hdd',
+    });
+    const access = (await fleet.ipmi(machine.id))!;
+    const env = {
+      ...process.env,
+      OS_ENDPOINT: conductor.apiUrl,
+      OS_AUTH_TYPE: 'none',
+      OS_BAREMETAL_API_VERSION: 'latest',
+    };
+    const baremetal = async (...args: string[]) =>
+      (await run('baremetal', args, { env, timeout: 60_000 })).stdout;
+    const created = JSON.parse(
+      await baremetal(
+        'node',
+        'create',
+        '--driver',
+        'ipmi',
+        '--name',
+        'ipmi-cli',
+        '--driver-info',
+        `ipmi_address=${access.host}`,
+        '--driver-info',
+        `ipmi_port=${access.port}`,
+        '--driver-info',
+        `ipmi_username=${access.username}`,
+        '--driver-info',
+        `ipmi_password=${access.password}`,
+        '-f',
+        'json',
+      ),
+    ) as { driver_info: Record<string, unknown>; power_interface: string; boot_interface: string };
+    expect(created.driver_info.ipmi_password).toBe('******');
+    expect(created.power_interface).toBe('ipmitool');
+    expect(created.boot_interface).toBe('ipxe');
+    await baremetal('node', 'power', 'on', 'ipmi-cli');
+    await waitForNode(
+      'ipmi-cli',
+      (n) => n.power_state === 'power on' && n.target_power_state === null,
+    );
+    expect(fleet.get(machine.id)?.power).toBe('On');
+    await baremetal('node', 'boot', 'device', 'set', 'ipmi-cli', 'pxe', '--persistent');
+    expect(fleet.machine(machine.id)!.bootOverride).toMatchObject({
+      target: 'Pxe',
+      enabled: 'Continuous',
+    });
+    const shown = JSON.parse(
+      await baremetal('node', 'boot', 'device', 'show', 'ipmi-cli', '-f', 'json'),
+    ) as unknown;
+    expect(shown).toEqual({ boot_device: 'pxe', persistent: true });
   });
 
   it('a wrong password ends in a readable last_error', async () => {

@@ -110,6 +110,7 @@ describe('conductor redfish-virtual-media boot ↔ simulator', () => {
       expect(sim.mediaSlot('Cd')).toMatchObject({ inserted: true, image: ISO });
       expect(sim.bootOverride).toMatchObject({ target: 'Cd', enabled: 'Once' });
       expect(sim.bootMode).toBe('UEFI');
+      expect(await driver.getBootDevice(row)).toEqual({ boot_device: 'cdrom', persistent: false });
       await driver.cleanUpRamdisk(row);
       expect(sim.mediaSlot('Cd')).toMatchObject({ inserted: false, image: null });
     } finally {

@@ -6,6 +6,7 @@ import type { WorkerPool } from '../nodes/worker-pool';
 import {
   BOOT_DEVICES,
   type BootDevice,
+  type BootDeviceState,
   type ObservedPower,
   type PowerDriver,
   type PowerTarget,
@@ -127,6 +128,17 @@ export class PowerService {
     } finally {
       release();
     }
+  }
+
+  /** Ironic's management `get_boot_device`: what the BMC will boot next, read without a lock. */
+  async getBootDevice(ident: string): Promise<BootDeviceState> {
+    const node = this.nodes.get(ident);
+    const driver = this.driverFor(node);
+    driver.validate(node);
+    if (!driver.getBootDevice) {
+      throw invalidParameter(`The ${node.driver} hardware type cannot read the boot device.`);
+    }
+    return driver.getBootDevice(node);
   }
 
   /** A power change by a caller that already holds the node lock (provisioning flows). */

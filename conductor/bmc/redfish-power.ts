@@ -3,7 +3,13 @@ import type { BootSourceTarget, RedfishPowerState } from '../../protocol';
 import type { NodeRow } from '../db/schema';
 import { bootsFromVirtualMedia } from '../nodes/drivers';
 import { invalidParameter } from '../nodes/errors';
-import type { BootDevice, ObservedPower, PowerDriver, PowerTarget } from './power-driver';
+import type {
+  BootDevice,
+  BootDeviceState,
+  ObservedPower,
+  PowerDriver,
+  PowerTarget,
+} from './power-driver';
 import {
   RedfishClient,
   RedfishError,
@@ -120,6 +126,22 @@ export class RedfishPower implements PowerDriver {
       target: REDFISH_BOOT_TARGET[device],
       enabled: persistent ? 'Continuous' : 'Once',
     });
+  }
+
+  async getBootDevice(node: NodeRow): Promise<BootDeviceState> {
+    const boot = (await this.client(node).getSystem()).Boot as
+      { BootSourceOverrideTarget?: string; BootSourceOverrideEnabled?: string } | undefined;
+    const enabled = boot?.BootSourceOverrideEnabled;
+    const device =
+      enabled === 'Disabled'
+        ? undefined
+        : (Object.keys(REDFISH_BOOT_TARGET) as BootDevice[]).find(
+            (d) => REDFISH_BOOT_TARGET[d] === boot?.BootSourceOverrideTarget,
+          );
+    return {
+      boot_device: device ?? null,
+      persistent: device ? enabled === 'Continuous' : null,
+    };
   }
 
   /** The next boot loads the agent: from the network, or from the deploy ISO as virtual media. */

@@ -264,6 +264,10 @@ export function nodeRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
+  app.get<{ Params: { ident: string } }>('/v1/nodes/:ident/management/boot_device', (req) =>
+    ctx.power.getBootDevice(req.params.ident),
+  );
+
   app.get<{ Params: { ident: string } }>(
     '/v1/nodes/:ident/management/boot_device/supported',
     (req) => {

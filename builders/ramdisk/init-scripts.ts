@@ -76,8 +76,9 @@ if [ -x ${UDEVD_PATH} ]; then
   mkdir -p /run/udev
   if ${UDEVD_PATH} --daemon --resolve-names=never; then
     UDEV=1
-    udevadm trigger --type=subsystems --action=add
-    udevadm trigger --type=devices --action=add
+    # Only what the kept rules act on (disk names and identities, late USB/SCSI drivers):
+    # replaying every tty, memory block and ACPI device costs seconds under emulation.
+    udevadm trigger --type=devices --action=add --subsystem-match=block --subsystem-match=scsi --subsystem-match=usb
   fi
 fi
 load_drivers

@@ -173,4 +173,19 @@ describe('a BMC that does not answer', () => {
     );
     expect(received).toBe(3);
   });
+
+  it('fails at once when the host refuses the port', async () => {
+    const probe = createSocket('udp4');
+    await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+    const port = probe.address().port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const started = Date.now();
+    await expect(
+      IpmiSession.open(
+        { host: '127.0.0.1', port, username: 'admin', password: 'pw', privilege: 4 },
+        { attemptTimeoutMs: 5_000, attempts: 3 },
+      ),
+    ).rejects.toThrow(`Nothing answers IPMI at 127.0.0.1:${port}: the host refused the UDP port`);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });

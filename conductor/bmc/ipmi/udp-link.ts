@@ -43,7 +43,12 @@ export class UdpLink {
     });
     socket.on('error', (err) => {
       // ICMP port unreachable and the like: fail the exchange now rather than after the retries.
-      this.failure = new IpmiError(`IPMI connection to ${where} failed: ${err.message}`);
+      const refused = (err as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+      this.failure = new IpmiError(
+        refused
+          ? `Nothing answers IPMI at ${where}: the host refused the UDP port`
+          : `IPMI connection to ${where} failed: ${err.message}`,
+      );
       const w = this.waiter;
       this.waiter = undefined;
       w?.reject(this.failure);
@@ -56,9 +61,11 @@ export class UdpLink {
     try {
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject);
-        socket.connect(port, host, () => {
+        // Node hands a failed name lookup to this callback, not to the 'error' event.
+        socket.connect(port, host, (err?: Error) => {
           socket.off('error', reject);
-          resolve();
+          if (err) reject(err);
+          else resolve();
         });
       });
     } catch (err) {

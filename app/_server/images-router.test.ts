@@ -1,21 +1,42 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { UPLOAD_CHUNK_BYTES, UPLOAD_IDLE_MS, uploadsOf } from './image-uploads';
 import { rejection, startTestLab, type TestLab } from './testing/test-lab';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-/** An upload body as the page sends it: a JSON line of fields, then the bytes, in pieces. */
-function uploadBody(header: unknown, bytes: Buffer, pieceSize = 64 * 1024) {
+type Caller = ReturnType<TestLab['caller']>;
+
+/** One upload chunk as the page sends it: a JSON line, then the bytes, in pieces. */
+function chunkBody(header: unknown, bytes: Buffer, pieceSize = 64 * 1024) {
   const chunks: Uint8Array[] = [Buffer.from(`${JSON.stringify(header)}\n`)];
   for (let at = 0; at < bytes.length; at += pieceSize) {
     chunks.push(bytes.subarray(at, at + pieceSize));
   }
   return streamOf(chunks);
+}
+
+/** What the page does with a file: begin, then the bytes in chunks, the last one marked. */
+async function upload(
+  caller: Caller,
+  fields: { name: string; disk_format?: 'raw' | 'qcow2'; sha256?: string },
+  bytes: Buffer,
+  chunkSize = 256 * 1024,
+) {
+  const { uploadId } = await caller.images.beginUpload({ ...fields, size: bytes.length });
+  for (let offset = 0; ; offset += chunkSize) {
+    const last = offset + chunkSize >= bytes.length;
+    const result = await caller.images.uploadChunk(
+      chunkBody({ uploadId, offset, last }, bytes.subarray(offset, offset + chunkSize)),
+    );
+    if (last) return { uploadId, image: result.image! };
+    expect(result).toEqual({ received: offset + chunkSize, image: null });
+  }
 }
 
 function streamOf(chunks: Uint8Array[]) {
@@ -140,45 +161,139 @@ describe('images router', () => {
     expect(added).toMatchObject({ source: 'path', origin: file, sha256: sha256(bytes) });
   });
 
-  it('streams an upload to the service: the header names it, the bytes hash through', async () => {
+  it('takes an upload in chunks: each answers once stored, the last with the image', async () => {
     const bytes = randomBytes(1024 * 1024 + 17);
-    const added = await t
-      .caller()
-      .images.upload(uploadBody({ name: 'browser upload.raw', disk_format: 'raw' }, bytes));
-    expect(added).toMatchObject({
+    const { image } = await upload(
+      t.caller(),
+      { name: 'browser upload.raw', disk_format: 'raw', sha256: sha256(bytes) },
+      bytes,
+    );
+    expect(image).toMatchObject({
       id: 'browser-upload.raw',
       name: 'browser upload.raw',
       size: bytes.length,
       sha256: sha256(bytes),
       source: 'upload',
     });
-    const served = await fetch(added.file_url);
+    const served = await fetch(image.file_url);
     expect(sha256(Buffer.from(await served.arrayBuffer()))).toBe(sha256(bytes));
+    expect(uploadsOf(t.lab).active).toBe(0);
   });
 
-  it('refuses an upload whose fields are bad, and checks fields before the bytes', async () => {
+  it('refuses bad upload fields before any byte, and chunks out of order or oversized', async () => {
     const caller = t.caller();
-    const bad = await rejection(
-      caller.images.upload(uploadBody({ name: 'x.raw', image_type: 'floppy' }, randomBytes(10))),
+    const fields = await rejection(caller.images.beginUpload({ name: '  ', size: 10 }));
+    expect(fields.message).toBe('Invalid input: name: the upload needs a file name');
+    const unknown = await rejection(
+      caller.images.uploadChunk(
+        chunkBody({ uploadId: 'nope', offset: 0, last: true }, randomBytes(4)),
+      ),
     );
-    expect(bad.message).toBe(
-      'Bad upload fields: image_type: the image type is whole-disk or partition',
-    );
+    expect(unknown.code).toBe('NOT_FOUND');
     const garbage = await rejection(
-      caller.images.upload(streamOf([Buffer.from('{"name": "x.raw"} and no newline')])),
+      caller.images.uploadChunk(streamOf([Buffer.from('{"uploadId": "x"} and no newline')])),
     );
     expect(garbage.message).toBe(
       'Bad upload: the upload ended before its first line (the image fields)',
     );
-    const check = await rejection(caller.images.checkUpload({ name: '  ' }));
-    expect(check.message).toBe('Invalid input: name: the upload needs a file name');
-    await expect(caller.images.checkUpload({ name: 'ok.raw' })).resolves.toEqual({ ok: true });
+    const badHeader = await rejection(
+      caller.images.uploadChunk(
+        chunkBody({ uploadId: 'x', offset: -1, last: true }, Buffer.alloc(3)),
+      ),
+    );
+    expect(badHeader.message).toMatch(/^Bad upload chunk: offset: /);
+
+    const { uploadId } = await caller.images.beginUpload({ name: 'gappy.raw', size: 100 });
+    const gap = await rejection(
+      caller.images.uploadChunk(chunkBody({ uploadId, offset: 50, last: true }, randomBytes(50))),
+    );
+    expect(gap.code).toBe('CONFLICT');
+    expect(gap.message).toBe(
+      'Upload of gappy.raw: a chunk at byte 50 arrived, the next expected is at 0',
+    );
+    // A misplaced chunk (a retry, say) leaves the upload open for the right one.
+    expect(uploadsOf(t.lab).active).toBe(1);
+    await caller.images.cancelUpload({ uploadId });
+
+    const big = await caller.images.beginUpload({
+      name: 'big.raw',
+      size: UPLOAD_CHUNK_BYTES * 2,
+    });
+    const oversized = await rejection(
+      caller.images.uploadChunk(
+        chunkBody(
+          { uploadId: big.uploadId, offset: 0, last: false },
+          Buffer.alloc(UPLOAD_CHUNK_BYTES + 1),
+        ),
+      ),
+    );
+    expect(oversized.code).toBe('PAYLOAD_TOO_LARGE');
+    // A refused chunk ends its upload: nothing half-written stays in the catalogue.
+    const names = (await caller.images.list()).images.map((i) => i.name);
+    expect(names).not.toContain('big.raw');
+  });
+
+  it('says readably when an upload is short, has the wrong digest or is not the format', async () => {
+    const caller = t.caller();
+    const bytes = randomBytes(5000);
+    const { uploadId } = await caller.images.beginUpload({ name: 'short.raw', size: 6000 });
+    const short = await rejection(
+      caller.images.uploadChunk(chunkBody({ uploadId, offset: 0, last: true }, bytes)),
+    );
+    expect(short.message).toBe('Upload of short.raw ended after 5000 of 6000 bytes');
+    const wrong = 'a'.repeat(64);
+    const mismatch = await rejection(upload(caller, { name: 'digest.raw', sha256: wrong }, bytes));
+    expect(mismatch.message).toBe(
+      `Checksum mismatch: expected SHA-256 ${wrong}, the file hashes to ${sha256(bytes)}; the image was not kept`,
+    );
+    const qcow2 = await rejection(
+      upload(caller, { name: 'fake.qcow2', disk_format: 'qcow2' }, bytes),
+    );
+    expect(qcow2.message).toBe(
+      'Could not store the upload: disk_format is qcow2 but the file is not a qcow2 image',
+    );
+    const names = (await caller.images.list()).images.map((i) => i.name);
+    expect(names).not.toEqual(expect.arrayContaining(['short.raw']));
+    expect(names).not.toContain('digest.raw');
+    expect(uploadsOf(t.lab).active).toBe(0);
+  });
+
+  it('drops a cancelled upload, and one with no chunk for a while, with its partial file', async () => {
+    const caller = t.caller();
+    const files = path.join(path.dirname(t.lab.images.filePath('labos-1.0-disk.raw')!));
+    const partials = async () => (await readdir(files)).filter((f) => f.endsWith('.part'));
+    const before = await partials();
+    const first = await caller.images.beginUpload({ name: 'cancelled.raw', size: 200 });
+    await caller.images.uploadChunk(
+      chunkBody({ uploadId: first.uploadId, offset: 0, last: false }, randomBytes(100)),
+    );
+    expect(await partials()).toHaveLength(before.length + 1);
+    await expect(caller.images.cancelUpload({ uploadId: first.uploadId })).resolves.toEqual({
+      cancelled: true,
+    });
+    await vi.waitFor(async () => expect(await partials()).toEqual(before));
+
+    const second = await caller.images.beginUpload({ name: 'abandoned.raw', size: 200 });
+    await caller.images.uploadChunk(
+      chunkBody({ uploadId: second.uploadId, offset: 0, last: false }, randomBytes(100)),
+    );
+    await t.clock.advance(UPLOAD_IDLE_MS - 1000);
+    expect(uploadsOf(t.lab).active).toBe(1);
+    await t.clock.advance(2000);
+    expect(uploadsOf(t.lab).active).toBe(0);
+    await vi.waitFor(async () => expect(await partials()).toEqual(before));
+    const late = await rejection(
+      caller.images.uploadChunk(
+        chunkBody({ uploadId: second.uploadId, offset: 100, last: true }, randomBytes(100)),
+      ),
+    );
+    expect(late.code).toBe('NOT_FOUND');
   });
 
   it('refuses to delete an image a node points at, and deletes it once free', async () => {
     const caller = t.caller();
     const bytes = randomBytes(4096);
-    const image = await caller.images.upload(uploadBody({ name: 'in-use.raw' }, bytes));
+    const { image } = await upload(caller, { name: 'in-use.raw' }, bytes);
     const node = t.lab.conductor.listNodes()[0]!;
     const name = node.name ?? node.uuid;
     t.lab.conductor.patchNode(node.uuid, [

@@ -5,6 +5,7 @@ import { octetInputParser } from '@trpc/server/http';
 import { z } from 'zod';
 import type { ImageView } from '../../images';
 import { splitUpload, UploadFramingError } from './image-upload';
+import { UPLOAD_CHUNK_BYTES, uploadsOf } from './image-uploads';
 import { toTRPCError } from './to-trpc-error';
 import { publicProcedure, type LabContext } from './trpc';
 
@@ -25,11 +26,17 @@ const imageFields = z.object({
   sha256: sha256Schema.optional(),
 });
 
-/** The first line of an upload (see image-upload.ts): the file name is the default name. */
-export const uploadHeaderSchema = imageFields.extend({
+/** A browser upload's fields: the file name is the default name. */
+const uploadHeaderSchema = imageFields.extend({
   name: z.string().trim().min(1, 'the upload needs a file name').max(255),
 });
-export type UploadHeader = z.infer<typeof uploadHeaderSchema>;
+
+/** The first line of each upload chunk (see image-upload.ts). */
+const chunkHeaderSchema = z.object({
+  uploadId: z.string().min(1),
+  offset: z.number().int().min(0),
+  last: z.boolean(),
+});
 
 const urlInput = imageFields.extend({
   url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL the service can fetch' }),
@@ -107,7 +114,7 @@ async function verified(
   });
 }
 
-async function adding(attempted: string, work: () => Promise<ImageView>): Promise<ImageView> {
+async function adding<T>(attempted: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -133,8 +140,26 @@ export const imagesRouter = {
     return { url: ctx.lab.images.url, images };
   }),
 
-  /** Checks an upload's fields before the browser sends gigabytes after them. */
-  checkUpload: publicProcedure.input(uploadHeaderSchema).mutation(() => ({ ok: true as const })),
+  /**
+   * Starts a browser upload (see image-uploads.ts): the fields are checked before any byte is
+   * sent; the bytes follow through uploadChunk.
+   */
+  beginUpload: publicProcedure
+    .input(uploadHeaderSchema.extend({ size: z.number().int().min(0) }))
+    .mutation(({ ctx, input }) => {
+      const upload = uploadsOf(ctx.lab).begin({
+        ...serviceFields(input),
+        fileName: input.name,
+        size: input.size,
+        ...(input.sha256 ? { sha256: input.sha256 } : {}),
+      });
+      return { ...upload, chunkBytes: UPLOAD_CHUNK_BYTES };
+    }),
+
+  /** Gives up an upload; its partial file is removed. */
+  cancelUpload: publicProcedure
+    .input(z.object({ uploadId: z.string().min(1) }))
+    .mutation(({ ctx, input }) => ({ cancelled: uploadsOf(ctx.lab).cancel(input.uploadId) })),
 
   /** The service downloads the image; resolves once it is stored and hashed. */
   addUrl: publicProcedure.input(urlInput).mutation(async ({ ctx, input }) => {
@@ -152,8 +177,12 @@ export const imagesRouter = {
     return verified(ctx.lab, image, input.sha256);
   }),
 
-  /** A browser upload: a JSON line of fields, then the bytes, streamed to the service's disk. */
-  upload: publicProcedure.input(octetInputParser).mutation(async ({ ctx, input, signal }) => {
+  /**
+   * One piece of a browser upload: a JSON line `{uploadId, offset, last}`, then at most
+   * `chunkBytes` of the file. Answers once the piece is on the service's disk; the last piece
+   * answers with the stored image.
+   */
+  uploadChunk: publicProcedure.input(octetInputParser).mutation(async ({ ctx, input, signal }) => {
     let split;
     try {
       split = await splitUpload(input as ReadableStream<Uint8Array>, signal);
@@ -163,9 +192,9 @@ export const imagesRouter = {
       }
       throw error;
     }
-    let header: UploadHeader;
+    let header: z.infer<typeof chunkHeaderSchema>;
     try {
-      const parsed = uploadHeaderSchema.safeParse(JSON.parse(split.header));
+      const parsed = chunkHeaderSchema.safeParse(JSON.parse(split.header));
       if (!parsed.success) {
         throw new Error(
           parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; '),
@@ -178,13 +207,17 @@ export const imagesRouter = {
       await finished(split.body).catch(() => undefined);
       throw new TRPCError({
         code: 'BAD_REQUEST',
-        message: `Bad upload fields: ${(error as Error).message}`,
+        message: `Bad upload chunk: ${(error as Error).message}`,
       });
     }
-    const image = await adding(`Could not store the upload ${header.name}`, () =>
-      ctx.lab.images.addStream(split.body, { ...serviceFields(header), fileName: header.name }),
+    const result = await adding('Could not store the upload', () =>
+      uploadsOf(ctx.lab).write(header.uploadId, header.offset, header.last, split.body),
     );
-    return verified(ctx.lab, image, header.sha256);
+    if (!result.image) return { received: result.received, image: null };
+    return {
+      received: result.received,
+      image: await verified(ctx.lab, result.image, result.expectedSha256),
+    };
   }),
 
   /** Removes an image no node points at; one in use is refused with the nodes that use it. */

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { formatDiskBytes } from '../../_components/format';
 import { formErrors } from '../../_components/actions/form-errors';
 import { buttonClass, ErrorSummary, inputClass, primaryClass } from '../../_components/actions/ui';
-import { useTRPC } from '../../_trpc/client';
+import { useTRPC, useTRPCClient } from '../../_trpc/client';
 import { chosenFields, emptyImageFields, Field, ImageFields } from './image-fields';
 import type { UploadedImage } from './types';
 import { uploadImage, type UploadProgress } from './upload-image';
@@ -243,21 +243,26 @@ function PathForm() {
 }
 
 function UploadForm() {
-  const trpc = useTRPC();
+  const client = useTRPCClient();
   const refresh = useRefreshCatalogue();
   const [file, setFile] = useState<File | null>(null);
   const [fields, setFields] = useState(emptyImageFields);
   const [progress, setProgress] = useState<UploadProgress | null>(null);
   const abort = useRef<AbortController | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
-  const check = useMutation(trpc.images.checkUpload.mutationOptions());
   const upload = useMutation({
-    mutationFn: async (vars: { file: File; fields: ReturnType<typeof chosenFields> }) => {
-      const header = { name: vars.file.name, ...vars.fields };
-      // Bad fields are refused before the file is sent, not after gigabytes of it.
-      await check.mutateAsync(header);
+    mutationFn: (vars: { file: File; fields: ReturnType<typeof chosenFields> }) => {
       abort.current = new AbortController();
-      return uploadImage(vars.file, header, setProgress, abort.current.signal);
+      return uploadImage(
+        vars.file,
+        { name: vars.file.name, ...vars.fields },
+        {
+          begin: (input) => client.images.beginUpload.mutate(input),
+          cancel: (input) => client.images.cancelUpload.mutate(input),
+        },
+        setProgress,
+        abort.current.signal,
+      );
     },
     onSettled: () => {
       abort.current = null;
@@ -271,8 +276,7 @@ function UploadForm() {
     },
   });
   const errors = formErrors(upload.error);
-  const sentAll = progress !== null && progress.sent >= progress.total;
-  const percent = progress && progress.total > 0 ? (progress.sent / progress.total) * 100 : 0;
+  const percent = progress && progress.total > 0 ? (progress.stored / progress.total) * 100 : 0;
   return (
     <form
       aria-label="Upload an image"
@@ -296,7 +300,7 @@ function UploadForm() {
           onChange={(e) => setFile(e.target.files?.[0] ?? null)}
         />
         <p id="upload-file-help" className="text-xs text-zinc-500 dark:text-zinc-400">
-          Streamed to the image service, which hashes it on the way to disk.
+          Sent in pieces to the image service, which hashes it on the way to disk.
           {file ? ` ${file.name}: ${formatDiskBytes(file.size)}.` : ''}
         </p>
       </div>
@@ -304,32 +308,31 @@ function UploadForm() {
         prefix="upload"
         values={fields}
         onChange={setFields}
-        errors={formErrors(check.error ?? upload.error)}
+        errors={errors}
         namePlaceholder={file?.name}
       />
-      {upload.isPending && progress && (
+      {upload.isPending && (
         <div role="status" className="flex flex-col gap-1 text-sm">
           <progress
             aria-label={`Uploading ${file?.name ?? 'the image'}`}
             max={100}
-            value={sentAll ? undefined : percent}
+            value={percent}
             className="h-2 w-full max-w-xl accent-sky-700"
           />
           <span>
-            {sentAll
-              ? 'Sent; the image service is storing and hashing it…'
-              : `Uploading: ${formatDiskBytes(progress.sent)} of ${formatDiskBytes(progress.total)} (${Math.floor(percent)} %)`}
+            {progress
+              ? `Stored ${formatDiskBytes(progress.stored)} of ${formatDiskBytes(progress.total)} (${Math.floor(percent)} %)`
+              : 'Checking the fields…'}
           </span>
         </div>
       )}
-      {upload.isPending && !progress && <Pending>Checking the fields…</Pending>}
       <ErrorSummary errors={errors} />
       {upload.data && !upload.isPending && <Added image={upload.data} />}
       <div className="flex gap-2">
         <button type="submit" className={primaryClass} disabled={!file || upload.isPending}>
           {upload.isPending ? 'Uploading…' : 'Upload'}
         </button>
-        {upload.isPending && progress && !sentAll && (
+        {upload.isPending && (
           <button type="button" className={buttonClass} onClick={() => abort.current?.abort()}>
             Cancel upload
           </button>

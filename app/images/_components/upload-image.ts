@@ -1,7 +1,8 @@
 import type { UploadedImage, UploadFields } from './types';
 
 export interface UploadProgress {
-  sent: number;
+  /** Bytes the image service has stored so far. */
+  stored: number;
   total: number;
 }
 
@@ -16,50 +17,70 @@ export class UploadError extends Error {
   }
 }
 
-const UPLOAD_URL = '/api/trpc/images.upload';
+/** The two JSON procedures of an upload, from the page's tRPC client. */
+export interface UploadProcedures {
+  begin(input: UploadFields & { size: number }): Promise<{ uploadId: string; chunkBytes: number }>;
+  cancel(input: { uploadId: string }): Promise<unknown>;
+}
+
+const CHUNK_URL = '/api/trpc/images.uploadChunk';
 
 /**
- * Sends a file to `images.upload` as the router expects it: one line of JSON fields, then the
- * file. The body is a Blob of the two, so the browser streams the file from disk rather than
- * reading it into memory; XMLHttpRequest rather than fetch because only it reports upload
- * progress. The answer is tRPC's plain (unbatched, untransformed) response envelope.
+ * Sends a file as `images.uploadChunk` takes it: chunks of at most `chunkBytes`, each a line of
+ * JSON then a slice of the file. Slices of a File are read from disk as they are sent, never
+ * whole; each request answers once its bytes are stored, so progress is what the service has.
  */
-export function uploadImage(
+export async function uploadImage(
   file: Blob,
   fields: UploadFields,
+  procedures: UploadProcedures,
   onProgress: (progress: UploadProgress) => void,
-  signal?: AbortSignal,
+  signal: AbortSignal,
 ): Promise<UploadedImage> {
-  const body = new Blob([`${JSON.stringify(fields)}\n`, file]);
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', UPLOAD_URL);
-    xhr.setRequestHeader('content-type', 'application/octet-stream');
-    xhr.responseType = 'text';
-    xhr.upload.onprogress = (event) => {
-      onProgress({ sent: event.loaded, total: event.lengthComputable ? event.total : body.size });
-    };
-    xhr.onload = () => {
-      const envelope = parseEnvelope(xhr.responseText);
-      if (envelope?.result?.data) resolve(envelope.result.data);
-      else
-        reject(
-          new UploadError(
-            envelope?.error?.message ?? `The console answered HTTP ${xhr.status} ${xhr.statusText}`,
-            envelope?.error?.data ?? null,
-          ),
+  const { uploadId, chunkBytes } = await procedures.begin({ ...fields, size: file.size });
+  onProgress({ stored: 0, total: file.size });
+  try {
+    for (let offset = 0; ; offset += chunkBytes) {
+      const end = Math.min(offset + chunkBytes, file.size);
+      const last = end === file.size;
+      const body = new Blob([
+        `${JSON.stringify({ uploadId, offset, last })}\n`,
+        file.slice(offset, end),
+      ]);
+      const response = await fetch(CHUNK_URL, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body,
+        signal,
+      }).catch((error: unknown) => {
+        throw signal.aborted
+          ? new UploadError('The upload was cancelled')
+          : new UploadError(
+              `The upload was interrupted: ${error instanceof Error ? error.message : String(error)}`,
+            );
+      });
+      const envelope = parseEnvelope(await response.text());
+      const data = envelope?.result?.data;
+      if (!data) {
+        throw new UploadError(
+          envelope?.error?.message ??
+            `The console answered HTTP ${response.status} ${response.statusText}`,
+          envelope?.error?.data ?? null,
         );
-    };
-    xhr.onerror = () =>
-      reject(new UploadError('The upload was interrupted: the console could not be reached'));
-    xhr.onabort = () => reject(new UploadError('The upload was cancelled'));
-    signal?.addEventListener('abort', () => xhr.abort(), { once: true });
-    xhr.send(body);
-  });
+      }
+      onProgress({ stored: data.received, total: file.size });
+      if (data.image) return data.image;
+      if (last) throw new UploadError('The console did not return the stored image');
+    }
+  } catch (error) {
+    // Dropping the partial file is best-effort: the service also drops it when left idle.
+    await procedures.cancel({ uploadId }).catch(() => undefined);
+    throw error;
+  }
 }
 
 interface Envelope {
-  result?: { data?: UploadedImage };
+  result?: { data?: { received: number; image: UploadedImage | null } };
   error?: { message?: string; data?: UploadError['data'] };
 }
 

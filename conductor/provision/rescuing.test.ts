@@ -107,6 +107,9 @@ describe('rescue', () => {
     expect(hash).toBe(sha256Crypt('let-me-in', salt));
     expect(node().provisionState).toBe('rescue');
     expect(node().targetProvisionState).toBeNull();
+    // Handed over: the conductor keeps no copy.
+    expect(node().instanceInfo.rescue_password).toBeUndefined();
+    expect(node().instanceInfo.hashed_rescue_password).toBeUndefined();
     expect(transitions()).toEqual([
       'active -rescue-> rescuing',
       'rescuing -wait-> rescue wait',

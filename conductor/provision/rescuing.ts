@@ -20,7 +20,8 @@ const AGENT_KEYS = ['agent_url', 'agent_secret_token', 'agent_verify_ca'] as con
  * Rescue and unrescue as Ironic's agent rescue interface does them: `rescue` powers the instance
  * off and boots the agent ramdisk (`rescuing` → `rescue wait`); on its first heartbeat the agent
  * gets `rescue.finalize_rescue` with the SHA-256 crypt of the password (`hashed: true`), stops its
- * API and the node is in `rescue`. `unrescue` boots the instance from disk again (→ `active`).
+ * API and the node is in `rescue`; the conductor forgets the password. `unrescue` boots the
+ * instance from disk again (→ `active`).
  * Every method runs under the node lock held by its caller.
  */
 export class Rescuing {
@@ -88,7 +89,10 @@ export class Rescuing {
     }
     const resumed = this.nodes.transition(row, 'resume');
     this.nodes.recordEvent(node.uuid, 'rescue.finalized', {});
-    this.nodes.transition(resumed, 'done', { patch: { lastError: null } });
+    // The agent has the password now: Ironic's rescue clean-up forgets it.
+    this.nodes.transition(resumed, 'done', {
+      patch: { lastError: null, instanceInfo: withoutPasswords(resumed.instanceInfo) },
+    });
   }
 
   /** Entered `unrescuing`: back to the instance on disk. */

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conductor, type NodeView } from '../conductor';
-import { ScaledClock } from '../lib';
+import { IpmiPower } from '../conductor/bmc/ipmi-power';
+import type { NodeRow } from '../conductor/db/schema';
+import { ScaledClock, systemClock } from '../lib';
 import { Fleet } from '../simulator';
 
 const run = promisify(execFile);
@@ -177,6 +179,24 @@ describe('conductor ipmi driver ↔ simulator IPMI BMC', () => {
       await baremetal('node', 'boot', 'device', 'show', 'ipmi-cli', '-f', 'json'),
     ) as unknown;
     expect(shown).toEqual({ boot_device: 'pxe', persistent: true });
+  });
+
+  it('queues concurrent operations on one BMC instead of exhausting its sessions', async () => {
+    const { machine } = await enroll('ipmi-4');
+    const access = (await fleet.ipmi(machine.id))!;
+    const row = {
+      uuid: 'ipmi-4',
+      driverInfo: {
+        ipmi_address: access.host,
+        ipmi_port: access.port,
+        ipmi_username: access.username,
+        ipmi_password: access.password,
+      },
+    } as unknown as NodeRow;
+    const driver = new IpmiPower({ clock: systemClock });
+    // The simulated BMC, like many real ones, holds at most 16 sessions at once.
+    const states = await Promise.all(Array.from({ length: 40 }, () => driver.getPowerState(row)));
+    expect(states).toEqual(Array(40).fill('power off'));
   });
 
   it('a wrong password ends in a readable last_error', async () => {

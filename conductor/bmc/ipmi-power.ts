@@ -97,6 +97,8 @@ export interface IpmiPowerOptions {
 export class IpmiPower implements PowerDriver {
   private readonly timeoutMs: number;
   private readonly pollMs: number;
+  /** The tail of each BMC's queue of operations, by address:port. */
+  private readonly lanes = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: IpmiPowerOptions) {
     this.timeoutMs = opts.changeTimeoutMs ?? 60_000;
@@ -159,6 +161,30 @@ export class IpmiPower implements PowerDriver {
    */
   private async withSession<T>(node: NodeRow, run: (s: IpmiCommander) => Promise<T>): Promise<T> {
     const target = ipmiTarget(node);
+    return this.oneAtATime(`${target.host}:${target.port}`, () => this.session(target, run));
+  }
+
+  /**
+   * Operations on one BMC run one after another, as Ironic serialises ipmitool calls per BMC:
+   * BMCs hold few sessions (often 4–16), and the power sync and an API request must not
+   * compete for them.
+   */
+  private async oneAtATime<T>(key: string, op: () => Promise<T>): Promise<T> {
+    const before = this.lanes.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    const tail = before.then(() => done);
+    this.lanes.set(key, tail);
+    await before;
+    try {
+      return await op();
+    } finally {
+      release();
+      if (this.lanes.get(key) === tail) this.lanes.delete(key);
+    }
+  }
+
+  private async session<T>(target: IpmiTarget, run: (s: IpmiCommander) => Promise<T>): Promise<T> {
     const retry = this.opts.retry ?? DEFAULT_RETRY;
     const session = await IpmiSession.open(target, retry).catch((err: unknown) => {
       if (err instanceof IpmiError && err.transient) return IpmiSession.open(target, retry);

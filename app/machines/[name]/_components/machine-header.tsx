@@ -21,7 +21,9 @@ export function MachineHeader({ name }: { name: string }) {
           <h1 className="text-xl font-semibold">{name}</h1>
           {row && (
             <>
-              <ProvisionCell row={row} />
+              <div data-testid="machine-state" data-state={row.provisionState}>
+                <ProvisionCell row={row} />
+              </div>
               <PowerCell state={row.powerState} />
               <span className="text-sm text-zinc-500 dark:text-zinc-400">
                 heartbeat <HeartbeatAge at={row.lastHeartbeat} />

@@ -77,7 +77,6 @@ export function SerialConsole({ name }: { name: string }) {
         const dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
         const term = new XTerm({
           convertEol: true,
-          disableStdin: true,
           cursorStyle: 'block',
           cursorBlink: false,
           scrollback: 10_000,
@@ -90,7 +89,7 @@ export function SerialConsole({ name }: { name: string }) {
         term.open(element);
         fit.fit();
         terminal.current = term;
-        // Keystrokes leave only while this tab holds the keyboard (disableStdin is off then).
+        // Keystrokes leave only while this tab holds the keyboard (checked as they are typed).
         term.onData((data) => typeRef.current(data));
         for (const message of backlog.current.splice(0)) show(message);
         observer = new ResizeObserver(() => fit?.fit());
@@ -122,11 +121,10 @@ export function SerialConsole({ name }: { name: string }) {
     ),
   );
 
-  // Typing is possible only for the writer; the cursor shows it.
+  // The blinking cursor says this tab types; keystrokes of watchers are dropped by the keyboard.
   useEffect(() => {
     const term = terminal.current;
     if (!term) return;
-    term.options.disableStdin = !keyboard.mine;
     term.options.cursorBlink = keyboard.mine;
     if (keyboard.mine) term.focus();
   }, [keyboard.mine, bytes]);

@@ -27,7 +27,13 @@ function tabSession(): { session: string; label: string } {
 export function useSerialKeyboard(ident: string) {
   const client = useTRPCClient();
   const [me, setMe] = useState<{ session: string; label: string } | null>(null);
-  const [writer, setWriter] = useState<Writer>(null);
+  const [writer, setWriterState] = useState<Writer>(null);
+  // Keystrokes are judged against the writer as of now, not as of the last render.
+  const writerRef = useRef<Writer>(null);
+  const setWriter = useCallback((next: Writer) => {
+    writerRef.current = next;
+    setWriterState(next);
+  }, []);
   const [error, setError] = useState<string | null>(null);
   const queue = useRef('');
   const sending = useRef(false);
@@ -55,10 +61,12 @@ export function useSerialKeyboard(ident: string) {
 
   const type = useCallback(
     (text: string) => {
+      // A watcher's keystrokes go nowhere, as on a read-only serial-over-LAN session.
+      if (!me || writerRef.current?.session !== me.session) return;
       queue.current += text;
       void flush();
     },
-    [flush],
+    [flush, me],
   );
 
   const claim = useCallback(
@@ -83,7 +91,7 @@ export function useSerialKeyboard(ident: string) {
     } catch (e) {
       setError((e as Error).message);
     }
-  }, [client, ident, me]);
+  }, [client, ident, me, setWriter]);
 
   // While this tab writes, keep the lease; give the keyboard back when the page goes away.
   useEffect(() => {

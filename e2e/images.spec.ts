@@ -2,16 +2,27 @@ import { createHash, randomBytes } from 'node:crypto';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 
-// The image catalogue page against the embedded lab's image service (IMAGES_PORT 8180 in
-// playwright.config.ts): the samples, a browser upload, readable refusals, and deletion.
-const IRONIC = 'http://127.0.0.1:6485';
-const IMAGES = 'http://127.0.0.1:8180';
+// The image catalogue page against the embedded lab's image service: the samples, a browser
+// upload, readable refusals, and deletion. The lab says where its parts listen.
+let IRONIC = '';
+let IMAGES = '';
 const SAMPLES = ['labos-1.0-disk.raw', 'labos-1.0-disk.qcow2', 'labos-1.0-root.img'];
 
 const row = (page: Page, id: string) => page.locator(`tr[data-image-id="${id}"]`);
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async ({ request }) => {
+  const info = await request.get('/api/trpc/lab.info');
+  expect(info.status()).toBe(200);
+  const body = (await info.json()) as {
+    result: { data: { ironicApiUrl: string; imagesUrl: string } };
+  };
+  IRONIC = body.result.data.ironicApiUrl;
+  IMAGES = body.result.data.imagesUrl;
+  expect(IMAGES).toMatch(/^http:\/\//);
+});
 
 test('the catalogue lists the LabOS samples with format, type, digest and URLs', async ({
   page,
@@ -49,6 +60,7 @@ for (const scheme of ['light', 'dark'] as const) {
     const result = await new AxeBuilder({ page })
       .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
       .analyze();
+    if (scheme === 'dark') await page.screenshot({ path: 'e2e/screenshots/images-dark.png' });
     const serious = result.violations.filter(
       (v) => v.impact === 'serious' || v.impact === 'critical',
     );
@@ -65,7 +77,8 @@ test('a file uploaded in the browser is listed with its SHA-256, served, and del
   context,
 }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  const bytes = randomBytes(3 * 1024 * 1024 + 123);
+  // Over 8 MiB: the page sends it in two chunks.
+  const bytes = randomBytes(9 * 1024 * 1024 + 123);
   const id = `e2e-upload-${randomBytes(3).toString('hex')}.raw`;
   await page.goto('/images');
   const form = page.getByRole('form', { name: 'Upload an image' });

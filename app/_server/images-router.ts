@@ -4,6 +4,7 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { octetInputParser } from '@trpc/server/http';
 import { z } from 'zod';
 import type { ImageView } from '../../images';
+import type { ActionNodeView } from './action-ports';
 import { splitUpload, UploadFramingError } from './image-upload';
 import { UPLOAD_CHUNK_BYTES, uploadsOf } from './image-uploads';
 import { toTRPCError } from './to-trpc-error';
@@ -81,7 +82,10 @@ function imageIdOfSource(source: string, serviceUrl: string): string | null {
 export function imageUsers(lab: LabContext): Map<string, ImageUser[]> {
   const users = new Map<string, ImageUser[]>();
   for (const listed of lab.conductor.listNodes()) {
-    const node = lab.conductor.getNode(listed.uuid);
+    // The conductor's list carries instance_info already; the port's type leaves it out, and
+    // a lister without it would make every image look free, so fall back to the node itself.
+    const node =
+      'instance_info' in listed ? (listed as ActionNodeView) : lab.conductor.getNode(listed.uuid);
     const source = node?.instance_info?.image_source;
     if (!node || typeof source !== 'string') continue;
     const id = imageIdOfSource(source, lab.images.url) ?? source;

@@ -127,7 +127,7 @@ export function CleanDialog({ row, onClose }: { row: MachineRow; onClose: () => 
             </p>
             <ul
               aria-label="Available clean steps"
-              className="flex flex-col divide-y divide-zinc-100 rounded-md ring-1 ring-zinc-200 dark:divide-zinc-800 dark:ring-zinc-800"
+              className="flex max-h-[40dvh] flex-col divide-y overflow-y-auto divide-zinc-100 rounded-md ring-1 ring-zinc-200 dark:divide-zinc-800 dark:ring-zinc-800"
             >
               {steps.map((step) => (
                 <li key={keyOf(step)} className="flex items-start justify-between gap-2 px-3 py-2">
@@ -239,10 +239,10 @@ function ChosenStep({
       className="rounded-md px-3 py-2 ring-1 ring-zinc-200 dark:ring-zinc-800"
     >
       <div className="flex items-center justify-between gap-2">
-        <p className="font-mono text-xs">
+        <p className="min-w-0 font-mono text-xs break-all">
           {index + 1}. {name}
         </p>
-        <div className="flex gap-1">
+        <div className="flex shrink-0 gap-1">
           <button
             type="button"
             className={buttonClass}

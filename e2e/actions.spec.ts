@@ -1,0 +1,141 @@
+import { expect, test, type Page } from '@playwright/test';
+
+// The lifecycle of demo-02 (an NVMe machine: its disks erase quickly) through the console's
+// action forms, against the embedded lab. Each step waits for the state the conductor reports.
+const NAME = 'demo-02';
+
+const state = (page: Page) => page.getByTestId('machine-state');
+const actions = (page: Page) => page.getByRole('group', { name: 'Machine actions' });
+const dialog = (page: Page) => page.getByRole('dialog');
+
+async function waitForState(page: Page, want: string, timeout = 240_000): Promise<void> {
+  await expect(state(page)).toHaveAttribute('data-state', want, { timeout });
+}
+
+test.describe.configure({ mode: 'serial' });
+
+test('actions the conductor would refuse are disabled, with the reason', async ({ page }) => {
+  await page.goto(`/machines/${NAME}`);
+  await waitForState(page, 'manageable');
+  const deploy = actions(page).getByRole('button', { name: 'Deploy…', exact: true });
+  await expect(deploy).toBeDisabled();
+  await expect(deploy).toHaveAccessibleDescription(
+    'Not from "manageable"; only from "available", "deploy failed"',
+  );
+  await expect(actions(page).getByRole('button', { name: 'Clean…', exact: true })).toBeEnabled();
+});
+
+test('maintenance needs a reason; the conductor shows it until it ends', async ({ page }) => {
+  await page.goto(`/machines/${NAME}`);
+  await actions(page).getByRole('button', { name: 'Maintenance…', exact: true }).click();
+  await dialog(page).getByRole('button', { name: 'Start maintenance' }).click();
+  // The server's zod message, beside the field it is about.
+  await expect(dialog(page).getByLabel('Reason')).toHaveAccessibleDescription(
+    'say why the machine goes into maintenance',
+  );
+  await dialog(page).getByLabel('Reason').fill('reseating a DIMM');
+  await dialog(page).getByRole('button', { name: 'Start maintenance' }).click();
+  await expect(page.getByText('In maintenance')).toBeVisible();
+  await actions(page).getByRole('button', { name: 'End maintenance…', exact: true }).click();
+  await dialog(page).getByRole('button', { name: 'End maintenance' }).click();
+  await expect(page.getByText('In maintenance')).toHaveCount(0);
+});
+
+test('manual clean with a step and argument from the picker, then provide to available', async ({
+  page,
+}) => {
+  test.setTimeout(420_000);
+  await page.goto(`/machines/${NAME}`);
+  await waitForState(page, 'manageable');
+  await actions(page).getByRole('button', { name: 'Clean…', exact: true }).click();
+  const form = dialog(page);
+  await form.getByRole('button', { name: 'Add deploy.wait' }).click();
+  const step = form.getByRole('listitem', { name: 'Step 1: deploy.wait' });
+  const seconds = step.getByLabel('seconds');
+  await expect(seconds).toHaveAttribute('type', 'number');
+  await expect(seconds).toHaveAccessibleDescription(/How long to wait, in seconds/);
+  await seconds.fill('20');
+  await expect(form.getByRole('list', { name: 'Checks' })).toContainText(
+    'None of the chosen steps erases data',
+  );
+  await form.getByRole('button', { name: `Clean ${NAME}` }).click();
+  await expect(form).toHaveCount(0);
+  await expect(state(page)).not.toHaveAttribute('data-state', 'manageable', { timeout: 30_000 });
+  await waitForState(page, 'manageable');
+  await page.getByRole('link', { name: 'Events' }).click();
+  await expect(
+    page.locator('tr[data-event-type="clean.steps"]').filter({ hasText: 'deploy.wait' }),
+  ).toHaveCount(1);
+
+  await page.getByRole('button', { name: `Provide ${NAME}` }).click();
+  await waitForState(page, 'available', 360_000);
+});
+
+test('deploy an image from the picker: active, and the console shows the OS booting', async ({
+  page,
+}) => {
+  test.setTimeout(420_000);
+  await page.goto(`/machines/${NAME}`);
+  await waitForState(page, 'available');
+  await actions(page).getByRole('button', { name: 'Deploy…', exact: true }).click();
+  const form = dialog(page);
+  const images = form.getByRole('radiogroup', { name: 'Images' });
+  await images.getByRole('radio', { name: /labos-1\.0-disk\.raw/ }).check();
+  await expect(form.getByRole('list', { name: 'What will be erased' })).toContainText(
+    'overwritten by the image',
+  );
+  const deploy = form.getByRole('button', { name: `Deploy ${NAME}` });
+  await expect(deploy).toBeDisabled();
+  await form.getByRole('checkbox', { name: /I have read what will be overwritten/ }).check();
+  await page.screenshot({ path: 'e2e/screenshots/deploy.png' });
+  await deploy.click();
+  await expect(form).toHaveCount(0);
+
+  await page.getByRole('link', { name: 'Console' }).click();
+  await waitForState(page, 'active', 360_000);
+  const screen = page.getByTestId('serial-console').locator('.xterm-rows');
+  await expect(screen).toContainText(/Welcome to .+!/, { timeout: 120_000 });
+  await expect(screen).toContainText(`${NAME} login:`);
+  await page.screenshot({ path: 'e2e/screenshots/deployed-console.png' });
+});
+
+test('undeploy lists what it erases, then cleans back to available', async ({ page }) => {
+  test.setTimeout(420_000);
+  await page.goto(`/machines/${NAME}`);
+  await waitForState(page, 'active');
+  await actions(page).getByRole('button', { name: 'Undeploy…', exact: true }).click();
+  const form = dialog(page);
+  await expect(form.getByRole('list', { name: 'What will be erased' })).toContainText(
+    'the deployed instance (labos-1.0-disk.raw)',
+  );
+  await form.getByRole('checkbox', { name: /I have read what will be erased/ }).check();
+  await form.getByRole('button', { name: `Undeploy ${NAME}` }).click();
+  await expect(form).toHaveCount(0);
+  await waitForState(page, 'available', 360_000);
+});
+
+test('a clean picked from the agent steps, held, aborted, then managed back', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto(`/machines/${NAME}`);
+  await waitForState(page, 'available');
+  await page.getByRole('button', { name: `Manage ${NAME}` }).click();
+  await waitForState(page, 'manageable');
+  await actions(page).getByRole('button', { name: 'Clean…', exact: true }).click();
+  const form = dialog(page);
+  // The agent's own steps are offered now that providing cached them.
+  await form.getByRole('button', { name: 'Add deploy.erase_devices_metadata' }).click();
+  await form.getByRole('button', { name: 'Add deploy.hold' }).click();
+  await expect(form.getByRole('list', { name: 'What will be erased' })).toContainText(
+    'partition tables and filesystem signatures on every disk',
+  );
+  const clean = form.getByRole('button', { name: `Clean ${NAME}` });
+  await expect(clean).toBeDisabled();
+  await form.getByRole('checkbox', { name: /I have read what will be erased/ }).check();
+  await page.screenshot({ path: 'e2e/screenshots/clean-steps.png' });
+  await clean.click();
+  await waitForState(page, 'clean hold', 120_000);
+  await page.getByRole('button', { name: `Abort ${NAME}` }).click();
+  await waitForState(page, 'clean failed', 60_000);
+  await page.getByRole('button', { name: `Manage ${NAME}` }).click();
+  await waitForState(page, 'manageable', 60_000);
+});

@@ -4,6 +4,7 @@ import { type AgentConfig, defaultAgentConfig } from './agent-config';
 import { parseArgv } from './argv';
 import { ConfigError } from './config-error';
 import { parseKernelCmdline } from './kernel-cmdline';
+import { readVmediaConfig } from './vmedia-config';
 import { PARAMETERS_FILE, readVmediaParams } from './vmedia-params';
 import {
   OPTIONS,
@@ -25,9 +26,9 @@ export interface LoadAgentConfigOptions {
 }
 
 /**
- * Settings in order of precedence: defaults < config file `[DEFAULT]` < kernel command line
- * (`ipa-*`) < virtual media `parameters.txt` (only when booted with `boot_method=vmedia`) <
- * command-line flags. Every value is checked where it enters, so an error names the option, the
+ * Settings in order of precedence: defaults < config file `[DEFAULT]` < the boot media's config
+ * files < kernel command line (`ipa-*`) < virtual media `parameters.txt` < command-line flags;
+ * the media are read only when booted with `boot_method=vmedia`. Every value is checked where it enters, so an error names the option, the
  * value and its source. As in IPA, vmedia parameters win over the command line and both are
  * read as one set of "agent parameters" (`kernel_params`). Unlike IPA, where those parameters
  * are only the defaults of oslo options and so lose to the config file, they win over it here.
@@ -41,6 +42,12 @@ export async function loadAgentConfig(options: LoadAgentConfigOptions): Promise<
     target[name] = checkedValue(name, OPTIONS[name], text, source);
   };
 
+  const applyIni = (text: string, source: string) => {
+    for (const [key, value] of Object.entries(defaultSection(text))) {
+      if (!isOptionName(key)) continue;
+      set(key, iniText(value), source);
+    }
+  };
   const files = argv.configFiles.length > 0 ? argv.configFiles : [DEFAULT_CONFIG_FILE];
   for (const file of files) {
     const text = await readOptional(host, file);
@@ -50,16 +57,18 @@ export async function loadAgentConfig(options: LoadAgentConfigOptions): Promise<
       }
       continue;
     }
-    for (const [key, value] of Object.entries(defaultSection(text))) {
-      if (!isOptionName(key)) continue;
-      set(key, iniText(value), `config file ${file}`);
-    }
+    applyIni(text, `config file ${file}`);
   }
 
   const cmdlineText = (await readOptional(host, '/proc/cmdline')) ?? '';
   const kernel = parseKernelCmdline(cmdlineText);
   let vmedia: Record<string, string> = {};
   if (kernel.boot_method === 'vmedia') {
+    const media = await readVmediaConfig(host);
+    for (const note of media.notes) options.notes?.(note);
+    for (const file of media.files) {
+      applyIni(file.text, `virtual media ${media.device ?? '?'}:/${file.path}`);
+    }
     const found = await readVmediaParams(host);
     vmedia = found.params;
     for (const note of found.notes) options.notes?.(note);

@@ -63,7 +63,8 @@ describe('virtual media parameters', () => {
       ],
     );
     const config = await loadAgentConfig({ host });
-    expect(mounted).toEqual(['/dev/sdb']);
+    // The ISO is looked at for configuration files first (vmedia-config.ts), then the stick.
+    expect(mounted).toEqual(['/dev/sr0', '/dev/sdb']);
     // Media wins over the command line; what only the command line sets stays.
     expect(config.api_url).toEqual(['http://10.0.2.2:6385']);
     expect(config.advertise_port).toBe(40001);

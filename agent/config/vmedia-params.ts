@@ -42,14 +42,20 @@ export async function readVmediaParams(host: Host): Promise<VmediaParams> {
   }
 }
 
-async function findByLabel(host: Host, notes: string[]): Promise<string | null> {
+/** The first device carrying one of the labels (any case) that passes the virtual media check. */
+export async function findByLabel(
+  host: Host,
+  notes: string[],
+  labels: readonly string[] = [VMEDIA_LABEL],
+): Promise<string | null> {
   const out = await host.run('lsblk', ['-p', '-P', '-oKNAME,LABEL']);
   if (out.exitCode !== 0) {
     notes.push(`lsblk failed: ${out.stderr.trim()}`);
     return null;
   }
+  const wanted = new Set(labels.map((l) => l.toUpperCase()));
   for (const row of parsePairs(out.stdout)) {
-    if ((row.LABEL ?? '').toUpperCase() !== VMEDIA_LABEL.toUpperCase() || !row.KNAME) continue;
+    if (!wanted.has((row.LABEL ?? '').toUpperCase()) || !row.KNAME) continue;
     if (await looksLikeVirtualMedia(host, row.KNAME, notes)) return row.KNAME;
   }
   return null;
@@ -106,18 +112,32 @@ async function looksLikeVirtualMedia(
 }
 
 async function readParametersFile(host: Host, device: string): Promise<string> {
-  // Reused when something already mounted it (the ISO's own init, an operator).
+  return withMounted(host, device, VMEDIA_MOUNT_POINT, (dir) =>
+    host.readFile(`${dir}/${PARAMETERS_FILE}`),
+  );
+}
+
+/**
+ * Runs `use` on the device's file system: where it is already mounted (the ISO's own init, an
+ * operator), else mounted read-only at `mountPoint` for the call.
+ */
+export async function withMounted<T>(
+  host: Host,
+  device: string,
+  mountPoint: string,
+  use: (dir: string) => Promise<T>,
+): Promise<T> {
   const mounted = await host
     .run('findmnt', ['-n', '-oTARGET', '--first-only', device])
     .catch(() => null);
   const existing = mounted?.exitCode === 0 ? mounted.stdout.trim().split('\n')[0] : '';
-  if (existing) return host.readFile(`${existing}/${PARAMETERS_FILE}`);
-  await check(host, 'mkdir', ['-p', VMEDIA_MOUNT_POINT]);
-  await check(host, 'mount', ['-o', 'ro', device, VMEDIA_MOUNT_POINT]);
+  if (existing) return use(existing);
+  await check(host, 'mkdir', ['-p', mountPoint]);
+  await check(host, 'mount', ['-o', 'ro', device, mountPoint]);
   try {
-    return await host.readFile(`${VMEDIA_MOUNT_POINT}/${PARAMETERS_FILE}`);
+    return await use(mountPoint);
   } finally {
-    await host.run('umount', [VMEDIA_MOUNT_POINT]).catch(() => undefined);
+    await host.run('umount', [mountPoint]).catch(() => undefined);
   }
 }
 

@@ -49,7 +49,7 @@ describe('conductor ipmi driver ↔ simulator IPMI BMC', () => {
     // Booting from the disk keeps the agent out of this test: it is about the BMC.
     const machine = fleet.addMachine({ profile: 'compute-nvme', name, bootDevice: 'Hdd' });
     const access = (await fleet.ipmi(machine.id))!;
-    const { properties } = fleet.enrollment(machine.id);
+    const { properties, ports } = fleet.enrollment(machine.id);
     const node = conductor.createNode({
       name,
       driver: 'ipmi',
@@ -61,13 +61,14 @@ describe('conductor ipmi driver ↔ simulator IPMI BMC', () => {
         ipmi_priv_level: 'ADMINISTRATOR',
       },
       properties,
+      ports,
       provision_state: 'manageable',
     });
     return { machine, node };
   }
 
-  async function waitForNode(uuid: string, predicate: (n: NodeView) => boolean) {
-    const deadline = Date.now() + 10_000;
+  async function waitForNode(uuid: string, predicate: (n: NodeView) => boolean, ms = 10_000) {
+    const deadline = Date.now() + ms;
     for (;;) {
       const node = conductor.getNode(uuid)!;
       if (predicate(node)) return node;
@@ -179,6 +180,20 @@ describe('conductor ipmi driver ↔ simulator IPMI BMC', () => {
       await baremetal('node', 'boot', 'device', 'show', 'ipmi-cli', '-f', 'json'),
     ) as unknown;
     expect(shown).toEqual({ boot_device: 'pxe', persistent: true });
+  });
+
+  it('boots the agent for inspection through IPMI: one-time PXE, then power on', async () => {
+    const { machine, node } = await enroll('ipmi-5');
+    conductor.setProvisionState(node.uuid, 'inspect');
+    const inspected = await waitForNode(
+      node.uuid,
+      (n) => n.provision_state !== 'inspecting' && n.provision_state !== 'inspect wait',
+      20_000,
+    );
+    expect(inspected.provision_state).toBe('manageable');
+    expect(inspected.power_state).toBe('power on');
+    expect(fleet.serial(machine.id).tail()).toContain('Booting from PXE');
+    expect(conductor.getInventory(node.uuid)?.cpu.count).toBe(machine.cpus);
   });
 
   it('queues concurrent operations on one BMC instead of exhausting its sessions', async () => {

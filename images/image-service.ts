@@ -4,21 +4,25 @@ import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { request as httpRequest } from 'undici';
+import { Agent, type Dispatcher, interceptors, request as httpRequest } from 'undici';
 import { type Clock, type Logger, createLogger, systemClock } from '../lib';
 import { CHECKSUM_SUFFIXES, Catalogue, validId } from './catalogue';
-import { readPartitionTable } from '../lib/disk/partition-table';
+import { sweepFiles } from './data-dir-sweep';
+import { replaceFile, syncDir, syncFile } from './durable';
+import { ImageServiceError } from './errors';
 import { type Digests, MultiHasher, digestBuffer, digestFile } from './hashing';
+import { inspectImage } from './inspect';
 import { parseRange } from './range';
 import { SAMPLE_ORIGIN, sampleImages } from './samples';
 import type {
-  DiskFormat,
   ImageRecord,
-  ImageType,
   ImageView,
   InstanceImageInfo,
+  PendingDownload,
   RegisterImageRequest,
 } from './types';
+
+export { ImageServiceError } from './errors';
 
 export interface ImageServiceOptions {
   /** Holds `catalogue.json` and `files/`; created if missing. */
@@ -37,30 +41,31 @@ export interface ImageServiceOptions {
   logger?: Logger;
 }
 
-export class ImageServiceError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ImageServiceError';
-  }
-}
-
-const QCOW2_MAGIC = 0x514649fb;
+/** How many redirects a download follows (Glance's web-download follows them too). */
+const MAX_REDIRECTS = 5;
+const ID_RULE = "ids are 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit";
 
 /**
  * The image service: a catalogue of deployable disk images and an HTTP(S) server for them, the
  * role Glance or a plain web server plays for Ironic. Files are served with byte ranges, ETags
  * and checksum files, so the agent can resume and verify; images are added by upload, by
  * registering a local path, or by URL. On first start it writes LabOS sample images.
+ *
+ * An add reserves its id before the first byte arrives and keeps it until the image is in the
+ * catalogue or refused; the file is checked before it is renamed into `files/`, and anything
+ * refused or cut short is removed. `files/` holds only catalogued files: what a crash leaves is
+ * swept at start (see data-dir-sweep.ts).
  */
 export class ImageService {
   readonly app: FastifyInstance;
   private readonly catalogue: Catalogue;
   private readonly filesDir: string;
+  private readonly orphansDir: string;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly downloads = new Map<string, PendingDownload>();
+  private dispatcher: Dispatcher | null = null;
+  private agent: Agent | null = null;
   private boundUrl: string | null = null;
 
   constructor(private readonly options: ImageServiceOptions) {
@@ -68,6 +73,7 @@ export class ImageService {
     this.logger = options.logger ?? createLogger({ name: 'images' });
     this.catalogue = new Catalogue(options.dataDir);
     this.filesDir = join(options.dataDir, 'files');
+    this.orphansDir = join(options.dataDir, 'orphans');
     this.app = Fastify({
       logger: false,
       ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
@@ -76,10 +82,10 @@ export class ImageService {
     this.routes();
   }
 
-  /** Loads the catalogue, writes missing samples, listens. */
+  /** Loads the catalogue, clears what a crash left in `files/`, writes missing samples, listens. */
   async start(): Promise<void> {
     await fsp.mkdir(this.filesDir, { recursive: true });
-    await this.catalogue.load();
+    await this.recover();
     if (this.options.samples ?? true) await this.ensureSamples();
     await this.app.listen({ host: this.options.host ?? '127.0.0.1', port: this.options.port ?? 0 });
     const addr = this.app.server.address();
@@ -95,7 +101,11 @@ export class ImageService {
   }
 
   async stop(): Promise<void> {
-    await this.app.close();
+    // Downloads in flight fail (and clean up after themselves) rather than hold the stop.
+    const agent = this.agent;
+    this.agent = null;
+    this.dispatcher = null;
+    await Promise.all([this.app.close(), agent?.destroy()]);
     this.boundUrl = null;
   }
 
@@ -118,6 +128,11 @@ export class ImageService {
   get(id: string): ImageView | null {
     const r = this.catalogue.get(id);
     return r ? this.view(r) : null;
+  }
+
+  /** Downloads by URL in progress, with their id (reserved) and how far they are. */
+  pending(): PendingDownload[] {
+    return [...this.downloads.values()].map((d) => ({ ...d }));
   }
 
   /** Local path of an image's file (tests, benchmarks). */
@@ -144,35 +159,32 @@ export class ImageService {
     };
   }
 
-  /** Adds an image from a stream (an upload), hashing it on the way to disk. */
+  /**
+   * Adds an image from a stream (an upload), hashing it on the way to disk. Two adds of one
+   * name get distinct ids (`disk.raw`, `disk-2.raw`), as Glance gives two images of one name
+   * two ids; an id asked for explicitly that is taken, or being added, is a 409.
+   */
   async addStream(
     stream: Readable,
     req: RegisterImageRequest & { fileName?: string },
   ): Promise<ImageView> {
-    const id = this.newId(req.id, req.name ?? req.fileName);
-    const final = join(this.filesDir, id);
-    const tmp = `${final}.${randomBytes(4).toString('hex')}.part`;
-    const hasher = new MultiHasher();
-    let head = Buffer.alloc(0);
+    let id: string;
     try {
-      await pipeline(
-        stream,
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            hasher.update(chunk);
-            if (head.length < 4096)
-              head = Buffer.concat([head, chunk.subarray(0, 4096 - head.length)]);
-            yield chunk;
-          }
-        },
-        createWriteStream(tmp),
-      );
-      await fsp.rename(tmp, final);
+      const name = req.name ?? req.fileName;
+      if (!req.id && !name?.trim()) {
+        throw new ImageServiceError(400, 'an upload needs a name (?name=…) or an id (?id=…)');
+      }
+      id = this.reserveId(req.id, name);
     } catch (err) {
-      await fsp.rm(tmp, { force: true });
+      // Drained, not destroyed: an HTTP client still sending then gets the answer, not a reset.
+      stream.resume();
       throw err;
     }
-    return this.record(id, req, final, hasher.digest(), 'upload', null);
+    try {
+      return await this.ingest(id, stream, req, 'upload', null);
+    } finally {
+      this.catalogue.release(id);
+    }
   }
 
   /** Registers a file already on this machine; it is served in place, not copied. */
@@ -181,52 +193,169 @@ export class ImageService {
     const full = resolve(path);
     const st = await fsp.stat(full).catch(() => null);
     if (!st?.isFile()) throw new ImageServiceError(400, `${path} is not a readable file`);
-    const id = this.newId(req.id, req.name ?? basename(full));
-    return this.record(id, req, full, await digestFile(full), 'path', full);
+    const id = this.reserveId(req.id, req.name ?? basename(full));
+    try {
+      const digests = await digestFile(full);
+      return await this.commit(id, req, full, digests, 'path', full);
+    } finally {
+      this.catalogue.release(id);
+    }
   }
 
-  /** Downloads an image from a URL into the data directory. */
+  /** Downloads an image from a URL into the data directory; `pending()` shows its progress. */
   async addUrl(url: string, req: RegisterImageRequest = {}): Promise<ImageView> {
-    if (!/^https?:\/\//i.test(url)) throw new ImageServiceError(400, 'url must be http(s)');
-    const res = await httpRequest(url, { method: 'GET' });
-    if (res.statusCode !== 200) {
-      await res.body.dump();
-      throw new ImageServiceError(502, `${url} answered HTTP ${res.statusCode}`);
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // Reported below with the same words as another scheme.
     }
-    const name = req.name ?? basename(new URL(url).pathname);
-    const view = await this.addStream(res.body, { ...req, fileName: name });
-    const record = this.catalogue.get(view.id)!;
-    await this.catalogue.put({ ...record, source: 'url', origin: url });
-    return this.view(this.catalogue.get(view.id)!);
+    if (!parsed || !/^https?:$/.test(parsed.protocol)) {
+      throw new ImageServiceError(400, 'url must be http(s)');
+    }
+    const id = this.reserveId(req.id, req.name ?? basename(parsed.pathname));
+    const progress: PendingDownload = {
+      id,
+      url,
+      receivedBytes: 0,
+      totalBytes: null,
+      startedAt: new Date(this.clock.now()).toISOString(),
+    };
+    this.downloads.set(id, progress);
+    const failed = (err: unknown) =>
+      new ImageServiceError(
+        502,
+        `download of ${url} failed after ${progress.receivedBytes} bytes: ${(err as Error).message || String(err)}`,
+      );
+    try {
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await httpRequest(url, { method: 'GET', dispatcher: this.downloader() });
+      } catch (err) {
+        throw failed(err);
+      }
+      if (res.statusCode !== 200) {
+        await res.body.dump();
+        throw new ImageServiceError(502, `${url} answered HTTP ${res.statusCode}`);
+      }
+      const length = res.headers['content-length'];
+      const total = typeof length === 'string' && /^\d+$/.test(length) ? Number(length) : null;
+      progress.totalBytes = total;
+      return await this.ingest(id, res.body, req, 'url', url, {
+        onBytes: (n) => (progress.receivedBytes += n),
+        sourceError: failed,
+        expectedSize: total,
+      });
+    } finally {
+      this.downloads.delete(id);
+      this.catalogue.release(id);
+    }
   }
 
   async remove(id: string): Promise<boolean> {
+    // The id stays reserved until the file is gone, so an add of the same id cannot land first.
     const r = await this.catalogue.remove(id);
     if (!r) return false;
-    if (r.source !== 'path') await fsp.rm(r.path, { force: true });
+    try {
+      if (r.source !== 'path') {
+        await fsp.rm(r.path, { force: true });
+        await syncDir(this.filesDir).catch(() => undefined);
+      }
+    } finally {
+      this.catalogue.release(id);
+    }
     return true;
   }
 
-  private newId(requested: string | undefined, name: string | undefined): string {
-    let id = requested ?? slug(name ?? '') ?? `image-${randomBytes(4).toString('hex')}`;
-    if (!validId(id)) {
-      if (requested) throw new ImageServiceError(400, `invalid image id ${requested}`);
-      id = `image-${randomBytes(4).toString('hex')}`;
+  private downloader(): Dispatcher {
+    if (!this.dispatcher) {
+      this.agent = new Agent();
+      this.dispatcher = this.agent.compose(
+        interceptors.redirect({ maxRedirections: MAX_REDIRECTS }),
+      );
     }
-    if (this.catalogue.has(id)) {
-      if (requested) throw new ImageServiceError(409, `image ${id} already exists`);
-      const dot = id.lastIndexOf('.');
-      const stem = dot > 0 ? id.slice(0, dot) : id;
-      const ext = dot > 0 ? id.slice(dot) : '';
-      for (let n = 2; ; n++) {
-        const candidate = `${stem}-${n}${ext}`;
-        if (!this.catalogue.has(candidate)) return candidate;
-      }
-    }
-    return id;
+    return this.dispatcher;
   }
 
-  private async record(
+  /** Reserves the id asked for (409 if taken) or one derived from the name (numbered if taken). */
+  private reserveId(requested: string | undefined, name: string | undefined): string {
+    if (requested !== undefined) {
+      if (!validId(requested)) {
+        throw new ImageServiceError(400, `invalid image id ${requested}: ${ID_RULE}`);
+      }
+      if (!this.catalogue.reserve(requested)) {
+        throw new ImageServiceError(
+          409,
+          this.catalogue.isReserved(requested)
+            ? `image ${requested} is being added or deleted`
+            : `image ${requested} already exists`,
+        );
+      }
+      return requested;
+    }
+    let id = slug(name ?? '') ?? `image-${randomBytes(4).toString('hex')}`;
+    if (!validId(id)) id = `image-${randomBytes(4).toString('hex')}`;
+    return this.catalogue.reserveLike(id);
+  }
+
+  /**
+   * Streams an image into a temporary file beside its final place, checks it, renames it into
+   * place and catalogues it. Whatever fails, nothing of it stays in `files/`.
+   */
+  private async ingest(
+    id: string,
+    stream: Readable,
+    req: RegisterImageRequest,
+    source: ImageRecord['source'],
+    origin: string | null,
+    download?: {
+      onBytes: (n: number) => void;
+      sourceError: (err: unknown) => Error;
+      expectedSize: number | null;
+    },
+  ): Promise<ImageView> {
+    const final = join(this.filesDir, id);
+    const tmp = `${final}.${randomBytes(4).toString('hex')}.part`;
+    const hasher = new MultiHasher();
+    let onDisk: string | null = tmp;
+    // The far end's failures (a connection cut) are told apart from this disk's (ENOSPC).
+    let sourceFailure: unknown = undefined;
+    stream.once('error', (err) => (sourceFailure = err));
+    try {
+      await pipeline(
+        stream,
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            hasher.update(chunk);
+            download?.onBytes(chunk.length);
+            yield chunk;
+          }
+        },
+        createWriteStream(tmp),
+      ).catch((err: unknown) => {
+        throw download && err === sourceFailure ? download.sourceError(err) : err;
+      });
+      const digests = hasher.digest();
+      if (download?.expectedSize != null && digests.size !== download.expectedSize) {
+        throw download.sourceError(
+          new Error(`the body ended at ${digests.size} of ${download.expectedSize} bytes`),
+        );
+      }
+      const shape = await inspectImage(tmp, digests.size, req);
+      // The bytes reach the disk before the name does, and the name before the catalogue entry.
+      await syncFile(tmp);
+      await fsp.rename(tmp, final);
+      onDisk = final;
+      await syncDir(this.filesDir);
+      const view = await this.catalogueRecord(id, req, final, digests, shape, source, origin);
+      onDisk = null;
+      return view;
+    } finally {
+      if (onDisk) await fsp.rm(onDisk, { force: true });
+    }
+  }
+
+  private async commit(
     id: string,
     req: RegisterImageRequest,
     path: string,
@@ -234,30 +363,24 @@ export class ImageService {
     source: ImageRecord['source'],
     origin: string | null,
   ): Promise<ImageView> {
-    const head = await readHead(path, 64 * 1024);
-    const isQcow2 = head.length >= 32 && head.readUInt32BE(0) === QCOW2_MAGIC;
-    const disk_format: DiskFormat = req.disk_format ?? (isQcow2 ? 'qcow2' : 'raw');
-    if (disk_format === 'qcow2' && !isQcow2) {
-      throw new ImageServiceError(400, 'disk_format is qcow2 but the file is not a qcow2 image');
-    }
-    const virtual_size = isQcow2 ? Number(head.readBigUInt64BE(24)) : digests.size;
-    let image_type: ImageType | undefined = req.image_type;
-    if (!image_type) {
-      // A raw file without a partition table is a file system: a partition image.
-      const table = isQcow2
-        ? true
-        : await readPartitionTable(async (o, l) => readAt(path, o, l), 512, digests.size).catch(
-            () => null,
-          );
-      image_type = table ? 'whole-disk' : 'partition';
-    }
+    const shape = await inspectImage(path, digests.size, req);
+    return this.catalogueRecord(id, req, path, digests, shape, source, origin);
+  }
+
+  private async catalogueRecord(
+    id: string,
+    req: RegisterImageRequest,
+    path: string,
+    digests: Digests,
+    shape: Awaited<ReturnType<typeof inspectImage>>,
+    source: ImageRecord['source'],
+    origin: string | null,
+  ): Promise<ImageView> {
     const rec: ImageRecord = {
       id,
       name: req.name ?? id,
-      disk_format,
-      image_type,
+      ...shape,
       size: digests.size,
-      virtual_size,
       md5: digests.md5,
       sha256: digests.sha256,
       sha512: digests.sha512,
@@ -267,7 +390,10 @@ export class ImageService {
       created_at: new Date(this.clock.now()).toISOString(),
     };
     await this.catalogue.put(rec);
-    this.logger.info({ id, source, size: rec.size, disk_format, image_type }, 'image added');
+    this.logger.info(
+      { id, source, size: rec.size, disk_format: rec.disk_format, image_type: rec.image_type },
+      'image added',
+    );
     return this.view(rec);
   }
 
@@ -281,21 +407,69 @@ export class ImageService {
     };
   }
 
+  /** Loads the catalogue and makes `files/` match it, saying what it found. */
+  private async recover(): Promise<void> {
+    const notes = await this.catalogue.load();
+    if (notes.removedTemp.length > 0) {
+      this.logger.info({ files: notes.removedTemp }, 'removed a catalogue save a stop cut short');
+    }
+    if (notes.corruptMovedTo) {
+      this.logger.error(
+        { movedTo: notes.corruptMovedTo, reason: notes.corruptReason },
+        'the image catalogue could not be read: set aside, starting with an empty catalogue; its files go to orphans/',
+      );
+    }
+    const known = new Set(this.catalogue.list().map((r) => r.path));
+    const swept = await sweepFiles(this.filesDir, this.orphansDir, known);
+    if (swept.removedPartial.length > 0) {
+      this.logger.info({ files: swept.removedPartial }, 'removed partial uploads and downloads');
+    }
+    if (swept.orphaned.length > 0) {
+      this.logger.warn(
+        { files: swept.orphaned, dir: this.orphansDir },
+        'files with no catalogue entry moved to orphans/: register them again by path, or delete them',
+      );
+    }
+    if (swept.earlierOrphans.length > 0) {
+      this.logger.warn(
+        { files: swept.earlierOrphans, dir: this.orphansDir },
+        'files in orphans/ still wait for a decision: register them again by path, or delete them',
+      );
+    }
+    for (const r of this.catalogue.list()) {
+      if (r.source === 'sample') continue; // rewritten by ensureSamples
+      if (!(await fsp.stat(r.path).catch(() => null))?.isFile()) {
+        this.logger.warn({ id: r.id, path: r.path }, 'the file of a catalogued image is missing');
+      }
+    }
+  }
+
   private async ensureSamples(): Promise<void> {
     const missing = [];
-    for (const s of ['labos-1.0-disk.raw', 'labos-1.0-disk.qcow2', 'labos-1.0-root.img']) {
-      const r = this.catalogue.get(s);
+    for (const sample of ['labos-1.0-disk.raw', 'labos-1.0-disk.qcow2', 'labos-1.0-root.img']) {
+      const r = this.catalogue.get(sample);
+      if (r && r.source !== 'sample') {
+        // Someone's own image took the sample's id (after deleting the sample): it stays.
+        this.logger.warn({ id: sample, source: r.source }, 'a sample id is taken: sample skipped');
+        continue;
+      }
       const current = r?.origin === SAMPLE_ORIGIN && (await fsp.stat(r.path).catch(() => null));
-      if (!current) missing.push(s);
+      if (!current) missing.push(sample);
     }
     if (missing.length === 0) return;
     for (const sample of sampleImages()) {
       if (!missing.includes(sample.id)) continue;
       const path = join(this.filesDir, sample.id);
-      await fsp.writeFile(path, sample.data);
-      const digests = digestBuffer(sample.data);
-      await this.catalogue.remove(sample.id);
-      await this.record(sample.id, sample, path, digests, 'sample', SAMPLE_ORIGIN);
+      await replaceFile(path, `${path}.${randomBytes(4).toString('hex')}.part`, sample.data);
+      await syncDir(this.filesDir);
+      await this.commit(
+        sample.id,
+        sample,
+        path,
+        digestBuffer(sample.data),
+        'sample',
+        SAMPLE_ORIGIN,
+      );
     }
     this.logger.info({ samples: missing }, 'sample images written');
   }
@@ -315,12 +489,15 @@ export class ImageService {
     );
 
     app.get('/v1/images', () => ({ images: this.list() }));
+    app.get('/v1/downloads', () => ({ downloads: this.pending() }));
     app.get<{ Params: { id: string } }>('/v1/images/:id', (req) => {
+      checkId(req.params.id);
       const v = this.get(req.params.id);
       if (!v) throw new ImageServiceError(404, `image ${req.params.id} not found`);
       return v;
     });
     app.delete<{ Params: { id: string } }>('/v1/images/:id', async (req, reply) => {
+      checkId(req.params.id);
       if (!(await this.remove(req.params.id)))
         throw new ImageServiceError(404, `image ${req.params.id} not found`);
       return reply.code(204).send();
@@ -328,7 +505,13 @@ export class ImageService {
     app.post<{ Querystring: Record<string, string | undefined> }>(
       '/v1/images',
       async (req, reply) => {
-        const type = String(req.headers['content-type'] ?? '');
+        const type = String(req.headers['content-type'] ?? '').toLowerCase();
+        if (!type.startsWith('application/octet-stream') && !type.startsWith('application/json')) {
+          throw new ImageServiceError(
+            415,
+            `content-type ${type || '(none)'}: send the image as application/octet-stream, or JSON with "path" or "url"`,
+          );
+        }
         if (type.startsWith('application/octet-stream')) {
           const meta = registerRequest(req.query);
           return reply.code(201).send(await this.addStream(req.body as Readable, meta));
@@ -355,9 +538,12 @@ export class ImageService {
 
   private async serve(req: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) {
     const name = req.params.name;
+    const suffix = CHECKSUM_SUFFIXES.find((s) => name.endsWith(`.${s}`));
+    if (!validId(name) && !(suffix && validId(name.slice(0, -suffix.length - 1)))) {
+      throw new ImageServiceError(400, `invalid image name ${name}: ${ID_RULE}`);
+    }
     const record = this.catalogue.get(name);
     if (!record) {
-      const suffix = CHECKSUM_SUFFIXES.find((s) => name.endsWith(`.${s}`));
       const owner = suffix ? this.catalogue.get(name.slice(0, -suffix.length - 1)) : undefined;
       if (!suffix || !owner) throw new ImageServiceError(404, `image ${name} not found`);
       // GNU coreutils format, naming the image file as its URL does (IPA matches on that).
@@ -380,7 +566,13 @@ export class ImageService {
     const ifRange = req.headers['if-range'];
     if (range && ifRange && ifRange !== etag && ifRange !== lastModified) range = null;
     if (range === 'unsatisfiable') {
-      return reply.code(416).header('content-range', `bytes */${size}`).send();
+      return reply
+        .code(416)
+        .header('content-range', `bytes */${size}`)
+        .type('application/json; charset=utf-8')
+        .send(
+          errorBody(416, `range ${req.headers.range} is not within the ${size} bytes of ${name}`),
+        );
     }
     const start = range?.start ?? 0;
     const end = range?.end ?? size - 1;
@@ -411,6 +603,11 @@ function registerRequest(src: Record<string, unknown>): RegisterImageRequest {
   return out;
 }
 
+/** Ids in paths are checked before use, so `..` or a `/` never reaches a lookup or a log. */
+function checkId(id: string): void {
+  if (!validId(id)) throw new ImageServiceError(400, `invalid image id ${id}: ${ID_RULE}`);
+}
+
 function errorBody(code: number, message: string) {
   return { error: { code, message } };
 }
@@ -422,19 +619,4 @@ function slug(name: string): string | undefined {
     .replace(/^[^A-Za-z0-9]+/, '')
     .slice(0, 100);
   return s.length > 0 ? s : undefined;
-}
-
-async function readHead(path: string, length: number): Promise<Buffer> {
-  return readAt(path, 0, length);
-}
-
-async function readAt(path: string, offset: number, length: number): Promise<Buffer> {
-  const fh = await fsp.open(path, 'r');
-  try {
-    const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, offset);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
 }

@@ -10,5 +10,6 @@ export type {
   ImageType,
   ImageView,
   InstanceImageInfo,
+  PendingDownload,
   RegisterImageRequest,
 } from './types';

@@ -18,4 +18,9 @@ describe('parseRange', () => {
     expect(parseRange('bytes=1000-', 1000)).toBe('unsatisfiable');
     expect(parseRange('bytes=-0', 1000)).toBe('unsatisfiable');
   });
+
+  it('finds nothing to select in an empty file', () => {
+    expect(parseRange('bytes=-10', 0)).toBe('unsatisfiable');
+    expect(parseRange('bytes=0-', 0)).toBe('unsatisfiable');
+  });
 });

@@ -52,3 +52,15 @@ export interface RegisterImageRequest {
   disk_format?: DiskFormat;
   image_type?: ImageType;
 }
+
+/** A download by URL in progress (`ImageService.pending()`), for a console to poll. */
+export interface PendingDownload {
+  /** The id reserved for the image; it joins the catalogue under it once stored and checked. */
+  id: string;
+  url: string;
+  receivedBytes: number;
+  /** The origin's Content-Length; null when it sent none (chunked). */
+  totalBytes: number | null;
+  /** ISO 8601, on the service's clock. */
+  startedAt: string;
+}

@@ -1,5 +1,10 @@
 import type { Readable } from 'node:stream';
-import type { ImageView, InstanceImageInfo, RegisterImageRequest } from '../../images';
+import type {
+  ImageView,
+  InstanceImageInfo,
+  PendingDownload,
+  RegisterImageRequest,
+} from '../../images';
 import type { FaultSpec, MachineSnapshot } from '../../simulator';
 import type { ConductorPort, FleetPort, NodeView } from './lab-ports';
 
@@ -53,4 +58,6 @@ export interface ImagesPort {
   addPath(path: string, req?: RegisterImageRequest): Promise<ImageView>;
   addUrl(url: string, req?: RegisterImageRequest): Promise<ImageView>;
   remove(id: string): Promise<boolean>;
+  /** Downloads by URL in progress: bytes received of Content-Length (null when unknown). */
+  pending(): PendingDownload[];
 }

@@ -25,6 +25,20 @@ test('actions the conductor would refuse are disabled, with the reason', async (
   await expect(actions(page).getByRole('button', { name: 'Clean…', exact: true })).toBeEnabled();
 });
 
+test('inspection first, so later pre-flight checks can name the disks', async ({ page }) => {
+  test.setTimeout(240_000);
+  await page.goto(`/machines/${NAME}/events`);
+  await waitForState(page, 'manageable');
+  await page.getByRole('button', { name: `Inspect ${NAME}` }).click();
+  await expect(
+    page
+      .locator('tr[data-event-type="provision.transition"]')
+      .filter({ hasText: 'from=inspect wait to=manageable' })
+      .filter({ hasText: 'inspection finished' }),
+  ).toHaveCount(1, { timeout: 180_000 });
+  await waitForState(page, 'manageable');
+});
+
 test('maintenance needs a reason; the conductor shows it until it ends', async ({ page }) => {
   await page.goto(`/machines/${NAME}`);
   await actions(page).getByRole('button', { name: 'Maintenance…', exact: true }).click();
@@ -138,4 +152,33 @@ test('a clean picked from the agent steps, held, aborted, then managed back', as
   await waitForState(page, 'clean failed', 60_000);
   await page.getByRole('button', { name: `Manage ${NAME}` }).click();
   await waitForState(page, 'manageable', 60_000);
+});
+
+test('the boot device is set through the BMC and recorded in the history', async ({ page }) => {
+  await page.goto(`/machines/${NAME}/events`);
+  await actions(page).getByRole('button', { name: 'Boot device…', exact: true }).click();
+  const form = dialog(page);
+  await form.getByRole('radio', { name: /^Disk/ }).check();
+  await form.getByRole('button', { name: 'Set boot device' }).click();
+  await expect(form).toHaveCount(0);
+  await expect(
+    page.locator('tr[data-event-type="management.boot_device"]').filter({ hasText: 'device=disk' }),
+  ).toHaveCount(1);
+});
+
+test('enrolling checks the BMC address beside its field before creating anything', async ({
+  page,
+}) => {
+  await page.goto('/machines/enroll');
+  const form = page.getByRole('form', { name: 'Enroll from a BMC address' });
+  await form.getByLabel('BMC address').fill('bmc.example');
+  await form.getByRole('button', { name: 'Enroll' }).click();
+  await expect(form.getByLabel('BMC address')).toHaveAccessibleDescription(
+    /a Redfish address is a URL, e\.g\. https:\/\/10\.0\.0\.5/,
+  );
+  await expect(form.getByRole('alert')).toHaveText('Fix the highlighted fields.');
+  await page.screenshot({ path: 'e2e/screenshots/enroll.png' });
+  await page.getByRole('tab', { name: 'From the simulator' }).click();
+  // The demo machines are all enrolled already.
+  await expect(page.getByText('Every simulated machine is enrolled.')).toBeVisible();
 });

@@ -130,7 +130,7 @@ export function deployPreflight(
     checks.push({
       level: 'warn',
       message:
-        'A partition image needs instance_info.root_gb; the console sets it from the disk size',
+        'A partition image needs instance_info.root_gb; the console sets it to the image size, rounded up to GiB',
     });
   }
   checks.push(agentCheck(node));

@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { MachineRow } from '../../_server/router';
 import { useTRPC } from '../../_trpc/client';
@@ -21,7 +21,16 @@ export function BootDeviceDialog({ row, onClose }: { row: MachineRow; onClose: (
   const trpc = useTRPC();
   const [device, setDevice] = useState<Device>('pxe');
   const [persistent, setPersistent] = useState(false);
-  const mutation = useMutation(trpc.machines.setBootDevice.mutationOptions({ onSuccess: onClose }));
+  const queryClient = useQueryClient();
+  const mutation = useMutation(
+    trpc.machines.setBootDevice.mutationOptions({
+      onSuccess: () => {
+        // The history gains an entry the row does not show; fetch it now.
+        void queryClient.invalidateQueries({ queryKey: trpc.machines.events.pathKey() });
+        onClose();
+      },
+    }),
+  );
   const errors = formErrors(mutation.error);
   return (
     <Modal title={`Boot device of ${row.name}`} onClose={onClose}>

@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { MachineRow } from '../../_server/router';
 import { useTRPC } from '../../_trpc/client';
@@ -12,8 +12,14 @@ import { buttonClass, ErrorSummary, FieldError, inputClass, primaryClass } from 
 export function MaintenanceDialog({ row, onClose }: { row: MachineRow; onClose: () => void }) {
   const trpc = useTRPC();
   const [reason, setReason] = useState('');
+  const queryClient = useQueryClient();
   const mutation = useMutation(
-    trpc.machines.setMaintenance.mutationOptions({ onSuccess: onClose }),
+    trpc.machines.setMaintenance.mutationOptions({
+      onSuccess: () => {
+        void queryClient.invalidateQueries({ queryKey: trpc.machines.events.pathKey() });
+        onClose();
+      },
+    }),
   );
   const errors = formErrors(mutation.error);
   const on = row.maintenance;

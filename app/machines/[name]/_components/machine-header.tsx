@@ -7,6 +7,7 @@ import { PowerCell, ProvisionCell } from '../../../_components/machine-cells';
 import { PowerButton } from '../../../_components/power-button';
 import { LifecycleActions } from '../../../_components/lifecycle-actions';
 import { ProvisionActions } from '../../../_components/provision-actions';
+import { RebootButton } from '../../../_components/reboot-button';
 import { useMachine } from './use-machine';
 
 export function MachineHeader({ name }: { name: string }) {
@@ -34,6 +35,7 @@ export function MachineHeader({ name }: { name: string }) {
         <div className="flex items-center gap-3">
           <ConnectionIndicator />
           {row && <ProvisionActions row={row} />}
+          {row && <RebootButton row={row} />}
           {row && <PowerButton row={row} />}
         </div>
       </div>

@@ -22,6 +22,7 @@ beforeAll(async () => {
       DEMO_MACHINES: 0,
       SIM_SPEED: 200,
       HEARTBEAT_TIMEOUT_S: 300,
+      ERASE_DEVICES_PRIORITY: 0,
     },
     { logger: createLogger({ name: 'console-lab-deploy', level: 'silent' }) },
   );

@@ -11,7 +11,8 @@ describe('parseEnv', () => {
       HOST: '127.0.0.1',
       DATA_DIR: 'data',
       DEMO_MACHINES: 4,
-      SIM_SPEED: 1,
+      SIM_SPEED: 10,
+      ERASE_DEVICES_PRIORITY: 0,
       HEARTBEAT_TIMEOUT_S: 30,
       LIVE_MAX_AGE_S: 600,
     });

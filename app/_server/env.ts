@@ -26,11 +26,28 @@ const envSchema = z.object({
     .min(0, 'expected 0 or more')
     .max(500, 'expected at most 500 demo machines')
     .default(4),
+  /**
+   * How much faster than the wall the lab's clock runs. 10 keeps boots, heartbeats and timeouts
+   * consistent with each other while a demo machine boots in seconds; the console shows the
+   * lab clock, so every time it displays is simulated time.
+   */
   SIM_SPEED: z.coerce
     .number({ error: 'expected a speed factor such as 1 or 20' })
     .positive('expected a speed factor above 0')
     .max(10_000, 'expected a speed factor of at most 10000')
-    .default(1),
+    .default(10),
+  /**
+   * Ironic's `[deploy] erase_devices_priority` for automated cleaning (`provide`). Ironic's own
+   * default is 10 (shred every disk); the lab defaults to 0, metadata-only cleaning as Metal3
+   * runs it, because shredding the storage box's 12 × 12 TB disks takes weeks of simulated time.
+   * `erase_devices` stays available to a manual clean.
+   */
+  ERASE_DEVICES_PRIORITY: z.coerce
+    .number({ error: 'expected a step priority' })
+    .int('expected a whole number')
+    .min(0, 'expected 0 (off) or more')
+    .max(1000, 'expected at most 1000')
+    .default(0),
   /**
    * Live streams are closed after this long and the browser reconnects, resuming from its last
    * event: proxies and load balancers cut long requests anyway, so the console does it itself,

@@ -22,6 +22,7 @@ export type LabEnv = Pick<
   | 'DEMO_MACHINES'
   | 'SIM_SPEED'
   | 'HEARTBEAT_TIMEOUT_S'
+  | 'ERASE_DEVICES_PRIORITY'
 >;
 
 /**
@@ -59,6 +60,7 @@ export class Lab implements LabContext {
       heartbeatTimeoutS: env.HEARTBEAT_TIMEOUT_S,
       // Ironic's 120 s default is tuned for real BMCs; a lab's machines change under the user.
       powerSyncIntervalMs: 30_000,
+      cleanStepPriorityOverride: { 'deploy.erase_devices': env.ERASE_DEVICES_PRIORITY },
     });
     this.images = new ImageService({
       dataDir: path.resolve(env.DATA_DIR, 'images'),

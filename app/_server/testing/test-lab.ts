@@ -35,6 +35,7 @@ export async function startTestLab(demoMachines = 2): Promise<TestLab> {
       DEMO_MACHINES: demoMachines,
       SIM_SPEED: 1,
       HEARTBEAT_TIMEOUT_S: 30,
+      ERASE_DEVICES_PRIORITY: 0,
     },
     { logger: createLogger({ name: 'router-test', level: 'silent' }), clock },
   );

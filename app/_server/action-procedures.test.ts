@@ -283,11 +283,13 @@ describe('serial console input', () => {
     error = await rejection(caller().machines.serialClaim({ ...b, label: 'bob' }));
     expect(error.message).toBe("alice is typing on demo-01's console; take over to type");
 
+    // Only a running program answers on the line: wait for the agent ramdisk's getty.
+    await t.advanceUntil(() => t.lab.fleet.get('demo-01')?.agent === 'running');
     const serial = t.lab.fleet.serial('demo-01');
     let echoed = '';
     const off = serial.subscribe((chunk) => (echoed += chunk));
     await caller().machines.serialInput({ ...a, text: 'root' });
-    await t.advanceUntil(() => echoed.includes('root'), 100, 10_000);
+    await t.advanceUntil(() => echoed.includes('root'), 100, 60_000);
     off();
 
     await caller().machines.serialClaim({ ...b, label: 'bob', force: true });

@@ -56,6 +56,8 @@ describe('images router', () => {
   let origin: Server;
   let originUrl = '';
   const served = randomBytes(300 * 1024);
+  /** Lets the origin finish sending `/held.raw`, whose first half it sends at once. */
+  let release: () => void = () => undefined;
 
   beforeAll(async () => {
     t = await startTestLab(1);
@@ -64,6 +66,10 @@ describe('images router', () => {
       if (req.url === '/disk.raw') {
         res.writeHead(200, { 'content-length': served.length });
         res.end(served);
+      } else if (req.url === '/held.raw') {
+        res.writeHead(200, { 'content-length': served.length });
+        res.write(served.subarray(0, served.length / 2));
+        release = () => res.end(served.subarray(served.length / 2));
       } else {
         res.writeHead(404).end('not here');
       }
@@ -123,6 +129,27 @@ describe('images router', () => {
     });
     const { images } = await t.caller().images.list();
     expect(images.find((i) => i.id === 'mirror-disk.raw')?.sha256).toBe(sha256(served));
+  });
+
+  it('shows a URL download in flight with the bytes received of the total', async () => {
+    const adding = t.caller().images.addUrl({ url: `${originUrl}/held.raw`, name: 'held.raw' });
+    let downloads: Awaited<ReturnType<Caller['images']['downloads']>> = [];
+    for (let i = 0; i < 200; i++) {
+      downloads = await t.caller().images.downloads();
+      if ((downloads[0]?.receivedBytes ?? 0) >= served.length / 2) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(downloads).toEqual([
+      expect.objectContaining({
+        id: 'held.raw',
+        url: `${originUrl}/held.raw`,
+        receivedBytes: served.length / 2,
+        totalBytes: served.length,
+      }),
+    ]);
+    release();
+    expect((await adding).sha256).toBe(sha256(served));
+    expect(await t.caller().images.downloads()).toEqual([]);
   });
 
   it('says readably when a URL answers 404, a checksum differs or a format is wrong', async () => {

@@ -165,7 +165,10 @@ export const imagesRouter = {
     .input(z.object({ uploadId: z.string().min(1) }))
     .mutation(({ ctx, input }) => ({ cancelled: uploadsOf(ctx.lab).cancel(input.uploadId) })),
 
-  /** The service downloads the image; resolves once it is stored and hashed. */
+  /** Downloads by URL in flight: bytes received, and the total when the origin said it. */
+  downloads: publicProcedure.query(({ ctx }) => ctx.lab.images.pending()),
+
+  /** The service downloads the image; resolves once it is stored and hashed; see `downloads`. */
   addUrl: publicProcedure.input(urlInput).mutation(async ({ ctx, input }) => {
     const image = await adding(`Could not add the image from ${input.url}`, () =>
       ctx.lab.images.addUrl(input.url, serviceFields(input)),

@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { formatDiskBytes } from '../../_components/format';
 import { formErrors } from '../../_components/actions/form-errors';
@@ -141,6 +141,13 @@ function UrlForm() {
     }),
   );
   const errors = formErrors(mutation.error);
+  // The service reports how far each download has got; poll it only while ours runs.
+  const downloads = useQuery({
+    ...trpc.images.downloads.queryOptions(),
+    enabled: mutation.isPending,
+    refetchInterval: 1000,
+  });
+  const ours = downloads.data?.find((d) => d.url === mutation.variables?.url);
   return (
     <form
       aria-label="Add an image from a URL"
@@ -172,8 +179,13 @@ function UrlForm() {
       <ImageFields prefix="url" values={fields} onChange={setFields} errors={errors} />
       {mutation.isPending && (
         <Pending>
-          Downloading {url.trim()}… {elapsed} s. The image service reports no progress for
-          downloads; the image appears once it is stored and hashed.
+          Downloading {url.trim()}… {elapsed} s.{' '}
+          {ours
+            ? ours.totalBytes
+              ? `Received ${formatDiskBytes(ours.receivedBytes)} of ${formatDiskBytes(ours.totalBytes)} (${Math.floor((100 * ours.receivedBytes) / Math.max(1, ours.totalBytes))} %).`
+              : `Received ${formatDiskBytes(ours.receivedBytes)} (the server did not say how much).`
+            : 'Connecting…'}{' '}
+          The image appears once it is stored and hashed.
         </Pending>
       )}
       <ErrorSummary errors={errors} />

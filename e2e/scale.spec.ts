@@ -1,12 +1,18 @@
 import { expect, test, type APIRequestContext } from '@playwright/test';
 
-// Runs after the other console tests (see playwright.config.ts): it enrols a thousand more nodes.
+// Runs after the other console tests (see playwright.config.ts): it enrols ten thousand nodes.
+// The goals are the issue's: the first page interactive in under 2 s and a filter applied in
+// under 500 ms. Both are measured in the browser and printed. On a loaded 2-core box (other
+// builds or tests running) the figures can double; the goals are still asserted as stated, so a
+// failure here on a busy machine means "re-run it alone" before it means "the console got slow".
 const IRONIC = 'http://127.0.0.1:6485';
-const COUNT = 1000;
-const name = (i: number) => `scale-${String(i).padStart(4, '0')}`;
+const COUNT = 10_000;
+const FIRST_PAGE_GOAL_MS = 2_000;
+const FILTER_GOAL_MS = 500;
+const name = (i: number) => `scale-${String(i).padStart(5, '0')}`;
 
 async function enrol(request: APIRequestContext): Promise<void> {
-  const batch = 50;
+  const batch = 100;
   for (let start = 0; start < COUNT; start += batch) {
     const responses = await Promise.all(
       Array.from({ length: batch }, (_, k) =>
@@ -19,26 +25,54 @@ async function enrol(request: APIRequestContext): Promise<void> {
   }
 }
 
-test('a thousand machines load, scroll and filter without rendering every row', async ({
+test('ten thousand machines: first page in under 2 s, a filter in under 500 ms', async ({
   page,
-  request,
+  playwright,
 }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(900_000);
   await page.goto('/');
   const count = page.getByTestId('machine-count');
   await expect(count).toHaveText(/^\d+$/);
   const before = Number(await count.textContent());
-  await enrol(request);
+  // Enrol with no page listening and through a context of our own: the test's traced request
+  // fixture would record all ten thousand calls.
+  await page.goto('about:blank');
+  const api = await playwright.request.newContext();
+  const enrolStarted = Date.now();
+  await enrol(api);
+  const enrolMs = Date.now() - enrolStarted;
+  await api.dispose();
+  const total = COUNT + before;
 
-  const started = Date.now();
-  await page.reload();
-  await expect(count).toHaveText(String(COUNT + before));
-  expect(Date.now() - started, 'time to the first page').toBeLessThan(10_000);
-
+  // A fresh load, timed in the page from navigation start to the frame that first shows rows
+  // and their count. Rows are fetched only after hydration, so by then the page answers input.
+  await page.addInitScript(() => {
+    const w = window as unknown as { __firstPage?: number };
+    const check = () => {
+      if (w.__firstPage !== undefined) return;
+      const counted = document.querySelector('[data-testid="machine-count"]')?.textContent;
+      if (counted && document.querySelector('tr[data-machine]')) {
+        requestAnimationFrame(() => (w.__firstPage ??= performance.now()));
+      }
+    };
+    new MutationObserver(check).observe(document, { subtree: true, childList: true });
+  });
+  await page.goto('/');
+  await expect(count).toHaveText(String(total));
   const rows = page.locator('tr[data-machine]');
   await expect(rows.first()).toBeVisible();
-  expect(await rows.count(), 'rows in the DOM').toBeLessThan(120);
+  await expect
+    .poll(() => page.evaluate(() => (window as { __firstPage?: number }).__firstPage ?? null))
+    .not.toBeNull();
+  const firstPageMs = await page.evaluate(
+    () => (window as unknown as { __firstPage: number }).__firstPage,
+  );
+  console.log(
+    `${total} machines: first page on screen ${Math.round(firstPageMs)} ms after navigation ` +
+      `(goal < ${FIRST_PAGE_GOAL_MS}); ${COUNT} enrolled in ${(enrolMs / 1000).toFixed(1)} s`,
+  );
 
+  expect(await rows.count(), 'rows in the DOM').toBeLessThan(120);
   // Scrolling to the end fetches only the last pages and shows the last machine by name.
   await page.locator('div:has(> table[aria-rowcount])').evaluate((el) => {
     el.scrollTop = el.scrollHeight;
@@ -46,8 +80,49 @@ test('a thousand machines load, scroll and filter without rendering every row', 
   await expect(page.locator(`tr[data-machine="${name(COUNT - 1)}"]`)).toBeVisible();
   expect(await rows.count(), 'rows in the DOM after scrolling').toBeLessThan(120);
 
-  await page.getByLabel('Search machines').fill('name:scale-05');
-  await page.keyboard.press('Enter');
-  await expect(count).toHaveText(`100 of ${COUNT + before}`);
-  await expect(page.locator(`tr[data-machine="${name(500)}"]`)).toBeVisible();
+  // A filter, timed in the page from the Enter key to the new count on screen.
+  const search = page.getByLabel('Search machines');
+  await search.fill('name:scale-05');
+  await page.evaluate(() => {
+    const w = window as unknown as { __filter: { pressed?: number; shown?: number } };
+    w.__filter = {};
+    document.addEventListener(
+      'keydown',
+      (e) => {
+        if (e.key === 'Enter') w.__filter.pressed = performance.now();
+      },
+      { capture: true, once: true },
+    );
+    // The count is re-rendered (not only re-texted) while the filtered pages load: watch the
+    // whole document for it.
+    const observer = new MutationObserver(() => {
+      const text = document.querySelector('[data-testid="machine-count"]')?.textContent ?? '';
+      if (w.__filter.pressed !== undefined && /^1000 of /.test(text)) {
+        requestAnimationFrame(() => (w.__filter.shown ??= performance.now()));
+        observer.disconnect();
+      }
+    });
+    observer.observe(document.body, { subtree: true, characterData: true, childList: true });
+  });
+  await search.press('Enter');
+  await expect(count).toHaveText(`1000 of ${total}`);
+  await expect(page.locator(`tr[data-machine="${name(5000)}"]`)).toBeVisible();
+  await expect
+    .poll(() =>
+      page.evaluate(
+        () => (window as unknown as { __filter: { shown?: number } }).__filter.shown ?? null,
+      ),
+    )
+    .not.toBeNull();
+  const filter = await page.evaluate(
+    () => (window as unknown as { __filter: { pressed: number; shown: number } }).__filter,
+  );
+  const filterMs = filter.shown - filter.pressed;
+  await page.screenshot({ path: 'e2e/screenshots/fleet-10000.png' });
+
+  console.log(
+    `${total} machines: filter applied in ${Math.round(filterMs)} ms (goal < ${FILTER_GOAL_MS})`,
+  );
+  expect(firstPageMs, 'first page interactive').toBeLessThan(FIRST_PAGE_GOAL_MS);
+  expect(filterMs, 'filter applied').toBeLessThan(FILTER_GOAL_MS);
 });

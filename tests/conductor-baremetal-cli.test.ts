@@ -267,7 +267,7 @@ describe('the baremetal CLI against the embedded conductor', { timeout: 120_000 
     expect(deploy.code).toBe(0);
     const failed = await until((n) => n.provision_state === 'deploy failed', 90_000);
     expect(String(failed.last_error)).toMatch(
-      new RegExp(`^Deploy step deploy\\.write_image failed on node ${uuid}: `),
+      new RegExp(`^Deploy step deploy\\.write_image failed on node ${uuid}\\. `),
     );
     const started = conductor
       .eventsFor(uuid)

@@ -42,7 +42,7 @@ async function serve(handler: Parameters<typeof loopbackServer>[0]): Promise<Loo
 
 function expectWriteImageFailure(node: LabNode, lastError: unknown, reason: RegExp): void {
   expect(String(lastError)).toMatch(
-    new RegExp(`^Deploy step deploy\\.write_image failed on node ${node.uuid}: `),
+    new RegExp(`^Deploy step deploy\\.write_image failed on node ${node.uuid}\\. `),
   );
   expect(String(lastError)).toMatch(reason);
 }

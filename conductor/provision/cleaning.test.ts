@@ -176,7 +176,7 @@ describe('automated cleaning (provide)', () => {
     expect(n.provisionState).toBe('clean failed');
     expect(n.targetProvisionState).toBe('available');
     expect(n.lastError).toBe(
-      `Clean step deploy.erase_devices_metadata failed on node ${n.uuid}: disk on fire`,
+      `Clean step deploy.erase_devices_metadata failed on node ${n.uuid}. disk on fire`,
     );
     expect(n.maintenance).toBe(true);
     expect(n.fault).toBe('clean failure');

@@ -153,7 +153,19 @@ describe('deploy of a whole-disk image', () => {
 
     agent.finish();
     await heartbeat();
-    expect(posted().slice(2)).toEqual(['standby.get_partition_uuids', 'standby.power_off']);
+    // As Ironic's configure_local_boot: a whole-disk image booting UEFI gets its loaders
+    // registered by the agent, which finds the ESP on the image itself.
+    expect(posted().slice(2)).toEqual([
+      'standby.get_partition_uuids',
+      'image.install_bootloader',
+      'standby.power_off',
+    ]);
+    expect(agent.posts[3]!.params).toEqual({
+      root_uuid: '0x1a2b3c4d',
+      efi_system_part_uuid: null,
+      prep_boot_part_uuid: null,
+      target_boot_mode: 'uefi',
+    });
     const done = node();
     expect(done.provisionState).toBe('active');
     expect(done.targetProvisionState).toBeNull();
@@ -193,6 +205,35 @@ describe('deploy of a whole-disk image', () => {
     });
   });
 
+  it('BIOS boot: no bootloader for a whole-disk image, which brings its own', async () => {
+    await setup({ properties: { capabilities: 'boot_mode:bios' } });
+    await provision({ target: 'active' });
+    await settle();
+    agent.script.write_image = 'succeed';
+    await agentBoots();
+    await heartbeat();
+    expect(node().provisionState).toBe('active');
+    expect(posted().slice(2)).toEqual(['standby.get_partition_uuids', 'standby.power_off']);
+  });
+
+  it('a machine that never powers off fails tear_down_agent with Ironic wording', async () => {
+    await setup();
+    agent.onPowerOff = null;
+    await provision({ target: 'active' });
+    await settle();
+    agent.script.write_image = 'succeed';
+    await agentBoots();
+    bmc.ignoreResets = true;
+    await heartbeat();
+    const n = node();
+    expect(n.provisionState).toBe('deploy failed');
+    expect(n.lastError).toMatch(
+      new RegExp(
+        `^Deploy step deploy\\.tear_down_agent failed: Error rebooting node ${n.uuid} after deploy\\. \\w+: `,
+      ),
+    );
+  });
+
   it('powers off out of band when the agent does not', async () => {
     await setup();
     agent.onPowerOff = null;
@@ -216,7 +257,7 @@ describe('deploy of a whole-disk image', () => {
     expect(n.provisionState).toBe('deploy failed');
     expect(n.targetProvisionState).toBe('active');
     expect(n.lastError).toBe(
-      `Deploy step deploy.write_image failed on node ${n.uuid}: disk on fire`,
+      `Deploy step deploy.write_image failed on node ${n.uuid}. disk on fire`,
     );
     expect(n.maintenance).toBe(false);
     expect(n.deployStep).toBeNull();
@@ -383,7 +424,7 @@ describe('deploy of a partition image with fast track', () => {
     await heartbeat(); // write_image already succeeded: the next heartbeat moves on
     expect(node().provisionState).toBe('deploy failed');
     expect(node().lastError).toBe(
-      `Deploy step deploy.prepare_instance_boot failed on node ${node().uuid}: Failed to install a bootloader when deploying node ${node().uuid}. Error: efibootmgr failed`,
+      `Deploy step deploy.prepare_instance_boot failed: Failed to install a bootloader when deploying node ${node().uuid}: efibootmgr failed`,
     );
   });
 });

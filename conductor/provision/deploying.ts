@@ -19,6 +19,7 @@ import {
 import { buildImageInfo, deployBootMode, isWholeDiskImage } from './image-info';
 import type { RamdiskBoot } from './ramdisk-boot';
 import { StepEngine, type FailOptions, type StepPhase } from './step-engine';
+import { StepFailure } from './step-errors';
 import { currentStep, DEPLOY_KIND } from './step-kind';
 
 export interface DeployingOptions {
@@ -321,53 +322,75 @@ export class Deploying implements StepPhase {
   }
 
   /**
-   * `deploy.prepare_instance_boot`: learn the root partition (or disk id) and, for partition
-   * images, have the agent install the bootloader, polling the command as Ironic does.
+   * `deploy.prepare_instance_boot` as Ironic's direct deploy runs it (`configure_local_boot`):
+   * learn the root partition (or disk id), then have the agent install the bootloader for a
+   * partition image, and for a whole-disk image booting UEFI (the agent registers the loaders
+   * it finds on the image's ESP in NVRAM), polling the command as Ironic does.
    */
   private async prepareInstanceBoot(node: NodeRow): Promise<NodeRow> {
     const wholeDisk = node.driverInternalInfo.is_whole_disk_image !== false;
-    let uuids: z.infer<typeof PARTITION_UUIDS> = {};
-    try {
-      const result = await this.o.agent.executeCommand(
-        node,
-        'standby.get_partition_uuids',
-        {},
-        true,
-      );
-      if (result.command_status !== 'SUCCEEDED') throw new Error(commandErrorText(result));
-      uuids = PARTITION_UUIDS.parse(result.command_result ?? {});
-    } catch (err) {
-      if (!wholeDisk) throw new Error(`cannot read the partition UUIDs: ${(err as Error).message}`);
-      this.o.logger.warn({ node: node.uuid, err: (err as Error).message }, 'no partition UUIDs');
-    }
+    const result = await this.o.agent.executeCommand(node, 'standby.get_partition_uuids', {}, true);
+    if (result.command_status === 'FAILED') throw new Error(commandErrorText(result));
+    const uuids = PARTITION_UUIDS.parse(result.command_result ?? {});
     const root = uuids['root uuid'] ?? null;
     let row = node;
     if (root) {
       row = this.nodes.update(node.uuid, 'deploy.root_uuid', {
         driverInternalInfo: { ...node.driverInternalInfo, root_uuid_or_disk_id: root },
       });
+    } else if (!wholeDisk) {
+      this.o.logger.error(
+        { node: node.uuid, uuids },
+        'no root UUID returned from the ramdisk; the deploy will likely fail',
+      );
     }
-    if (wholeDisk) return row;
     const bootMode = deployBootMode(row);
+    if ((root && !wholeDisk) || (wholeDisk && bootMode === 'uefi')) {
+      await this.installBootloader(row, uuids, { root, wholeDisk, bootMode });
+    }
+    const driver = this.o.power.driverFor(row);
+    if (driver.setBootDevice) {
+      try {
+        await driver.setBootDevice(row, 'disk', true);
+      } catch (err) {
+        throw new StepFailure(
+          `Failed to change the boot device to disk when deploying node ${row.uuid}: ${(err as Error).message}`,
+        );
+      }
+    }
+    return row;
+  }
+
+  /** `image.install_bootloader`, polled until it ends. */
+  private async installBootloader(
+    row: NodeRow,
+    uuids: z.infer<typeof PARTITION_UUIDS>,
+    o: { root: string | null; wholeDisk: boolean; bootMode: 'uefi' | 'bios' },
+  ): Promise<void> {
+    const { root, wholeDisk, bootMode } = o;
+    const cpuArch = row.properties.cpu_arch;
     const started = await this.o.agent.executeCommand(
       row,
       'image.install_bootloader',
       {
         root_uuid: root,
+        // Ironic hands the ESP only for partition images; on a whole disk the agent finds it.
         efi_system_part_uuid:
-          bootMode === 'uefi' ? (uuids['efi system partition uuid'] ?? null) : null,
-        prep_boot_part_uuid: uuids['PReP Boot partition uuid'] ?? null,
+          !wholeDisk && bootMode === 'uefi' ? (uuids['efi system partition uuid'] ?? null) : null,
+        prep_boot_part_uuid:
+          typeof cpuArch === 'string' && cpuArch.startsWith('ppc64')
+            ? (uuids['PReP Boot partition uuid'] ?? null)
+            : null,
         target_boot_mode: bootMode,
       },
       false,
     );
     const done = await this.awaitCommand(row, 'install_bootloader', started);
     if (done.command_status !== 'SUCCEEDED') {
-      throw new Error(
-        `Failed to install a bootloader when deploying node ${row.uuid}. Error: ${commandErrorText(done)}`,
+      throw new StepFailure(
+        `Failed to install a bootloader when deploying node ${row.uuid}: ${commandErrorText(done)}`,
       );
     }
-    return row;
   }
 
   /** Polls the agent's command list until `name` is no longer running. */
@@ -408,14 +431,24 @@ export class Deploying implements StepPhase {
       const observed = await this.o.power.read(node).catch(() => null);
       if (observed === 'power off') break;
     }
-    return this.o.power.changeLocked(this.nodes.get(node.uuid), 'power off');
+    try {
+      return await this.o.power.changeLocked(this.nodes.get(node.uuid), 'power off');
+    } catch (err) {
+      throw new StepFailure(
+        `Error rebooting node ${node.uuid} after deploy. ${classAndMessage(err)}`,
+      );
+    }
   }
 
-  /** `deploy.boot_instance`: boot from disk from now on, power on. */
+  /** `deploy.boot_instance`: power on (the boot device was set to disk before). */
   private async bootInstance(node: NodeRow): Promise<NodeRow> {
-    const driver = this.o.power.driverFor(node);
-    if (driver.setBootDevice) await driver.setBootDevice(node, 'disk', true);
-    return this.o.power.changeLocked(node, 'power on');
+    try {
+      return await this.o.power.changeLocked(node, 'power on');
+    } catch (err) {
+      throw new StepFailure(
+        `Error booting node ${node.uuid} after deploy. ${classAndMessage(err)}`,
+      );
+    }
   }
 
   finish(node: NodeRow): Promise<void> {
@@ -430,4 +463,11 @@ export class Deploying implements StepPhase {
     this.nodes.transition(row, 'done');
     return Promise.resolve();
   }
+}
+
+/** `<ExceptionClass>: <message>`, as Ironic formats `%(cls)s: %(error)s`. */
+function classAndMessage(err: unknown): string {
+  if (!(err instanceof Error)) return `Exception: ${String(err)}`;
+  const cls = err.constructor.name === 'Error' ? err.name : err.constructor.name;
+  return `${cls}: ${err.message}`;
 }

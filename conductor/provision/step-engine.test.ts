@@ -211,7 +211,7 @@ describe.each(KINDS)('the shared step engine: $name', (kind) => {
     await heartbeat();
     expect(node().provisionState).toBe(kind.failed);
     expect(node().lastError).toBe(
-      `${kind.label} step raid.${kind.step} failed on node ${node().uuid}: disk on fire`,
+      `${kind.label} step raid.${kind.step} failed on node ${node().uuid}. disk on fire`,
     );
     expect(kind.running(node())).toBeNull();
   });

@@ -13,6 +13,7 @@ import {
   reservedStepName,
   waitSeconds,
 } from './reserved-steps';
+import { agentStepError, conductorStepError, heartbeatError, rebootError } from './step-errors';
 import { currentStep, stepPatch, type StepKind } from './step-kind';
 
 export type Step = CleanStep;
@@ -115,7 +116,7 @@ export class StepEngine {
     } catch (err) {
       const fresh = this.nodes.get(node.uuid);
       const running = currentStep(k, fresh);
-      this.phase.fail(fresh, this.stepError(fresh, running ?? step, (err as Error).message), {
+      this.phase.fail(fresh, heartbeatError(k, fresh, running ?? step, errText(err)), {
         stepRunning: running !== null,
       });
     }
@@ -161,7 +162,7 @@ export class StepEngine {
     try {
       row = await run(node);
     } catch (err) {
-      this.phase.fail(this.nodes.get(node.uuid), this.stepError(node, step, errText(err)), {
+      this.phase.fail(this.nodes.get(node.uuid), conductorStepError(this.kind, node, step, err), {
         stepRunning: true,
       });
       return;
@@ -218,13 +219,6 @@ export class StepEngine {
     });
   }
 
-  /** `Clean step x failed on node y: …` / `Deploy step x failed on node y: …`. */
-  stepError(node: NodeRow, step: Step | null, message: string): string {
-    return step
-      ? `${this.kind.label} step ${stepName(step)} failed on node ${node.uuid}: ${message}`
-      : `${this.kind.noun} of node ${node.uuid} failed: ${message}`;
-  }
-
   private abortMessage(step: Step | null): string {
     return `By request, the ${this.kind.name} operation was aborted${step ? ` during or after the completion of step "${stepName(step)}"` : ''}`;
   }
@@ -256,7 +250,7 @@ export class StepEngine {
       );
     } catch (err) {
       if (!(err instanceof AgentBusyError)) {
-        this.phase.fail(this.nodes.get(row.uuid), this.stepError(row, step, errText(err)), {
+        this.phase.fail(this.nodes.get(row.uuid), conductorStepError(k, row, step, err), {
           stepRunning: true,
         });
         return;
@@ -272,7 +266,7 @@ export class StepEngine {
       return;
     }
     if (result.command_status === 'FAILED') {
-      this.phase.fail(row, this.stepError(row, step, commandErrorText(result)), {
+      this.phase.fail(row, agentStepError(k, row, step, commandErrorText(result)), {
         stepRunning: true,
       });
       return;
@@ -308,7 +302,7 @@ export class StepEngine {
       return;
     }
     if (last.command_status === 'FAILED') {
-      this.phase.fail(node, this.stepError(node, step, commandErrorText(last)), {
+      this.phase.fail(node, agentStepError(k, node, step, commandErrorText(last)), {
         stepRunning: true,
       });
       return;
@@ -341,11 +335,9 @@ export class StepEngine {
       try {
         await this.o.boot.bootRamdisk(marked);
       } catch (err) {
-        this.phase.fail(
-          this.nodes.get(node.uuid),
-          this.stepError(node, step, `the reboot it requested failed: ${errText(err)}`),
-          { stepRunning: true },
-        );
+        this.phase.fail(this.nodes.get(node.uuid), rebootError(k, node, step, errText(err)), {
+          stepRunning: true,
+        });
       }
       return;
     }
@@ -375,7 +367,9 @@ export class StepEngine {
     const max = this.o.maxWaitStepSeconds ?? DEFAULT_MAX_WAIT_STEP_SECONDS;
     const wait = waitSeconds(step.args, max);
     if ('error' in wait) {
-      this.phase.fail(node, this.stepError(node, step, wait.error), { stepRunning: true });
+      this.phase.fail(node, conductorStepError(k, node, step, new Error(wait.error)), {
+        stepRunning: true,
+      });
       return;
     }
     if (wait.capped) {

@@ -49,7 +49,7 @@ test('maintenance needs a reason; the conductor shows it until it ends', async (
   );
   await dialog(page).getByLabel('Reason').fill('reseating a DIMM');
   await dialog(page).getByRole('button', { name: 'Start maintenance' }).click();
-  await expect(page.getByText('In maintenance')).toBeVisible();
+  await expect(page.getByText('In maintenance: reseating a DIMM')).toBeVisible();
   await actions(page).getByRole('button', { name: 'End maintenance…', exact: true }).click();
   await dialog(page).getByRole('button', { name: 'End maintenance' }).click();
   await expect(page.getByText('In maintenance')).toHaveCount(0);

@@ -45,11 +45,18 @@ export function LifecycleActions({ row }: { row: MachineRow }) {
   }, [trpc, queryClient, row.uuid, row.provisionState, row.maintenance, row.targetProvisionState]);
 
   const Form = open ? FORMS[open] : null;
+  const unavailable = actions.data?.actions.filter((a) => !a.allowed) ?? [];
   return (
     <>
+      {row.maintenance && (
+        <p className="mr-auto rounded-md bg-amber-100 px-2 py-0.5 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+          In maintenance
+          {actions.data?.maintenanceReason ? `: ${actions.data.maintenanceReason}` : ''}
+        </p>
+      )}
       <div className="flex flex-wrap gap-2" role="group" aria-label="Machine actions">
         {(Object.keys(FORMS) as FormAction[]).map((action) => {
-          const state = actions.data?.find((a) => a.action === action);
+          const state = actions.data?.actions.find((a) => a.action === action);
           const reason = state?.reason ?? null;
           const reasonId = `action-reason-${action.replace(' ', '-')}`;
           return (
@@ -74,6 +81,18 @@ export function LifecycleActions({ row }: { row: MachineRow }) {
         })}
       </div>
       {Form && <Form row={row} onClose={() => setOpen(null)} />}
+      {unavailable.length > 0 && (
+        <details className="text-xs text-zinc-500 dark:text-zinc-400">
+          <summary className="cursor-pointer">Why are some actions unavailable?</summary>
+          <ul aria-label="Unavailable actions" className="mt-1 flex flex-col gap-0.5">
+            {unavailable.map((a) => (
+              <li key={a.action}>
+                <span className="font-medium">{a.action}</span>: {a.reason}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
     </>
   );
 }

@@ -30,7 +30,8 @@ function issuePaths(error: { cause?: unknown }): string[] {
 
 describe('machines.actions', () => {
   it('lists every action with the reason the disabled ones are disabled', async () => {
-    const actions = await caller().machines.actions({ ident: 'demo-01' });
+    const { actions, maintenanceReason } = await caller().machines.actions({ ident: 'demo-01' });
+    expect(maintenanceReason).toBeNull();
     const deploy = actions.find((a) => a.action === 'deploy');
     expect(deploy).toEqual({
       action: 'deploy',
@@ -57,6 +58,9 @@ describe('machines.setMaintenance', () => {
     });
     expect(row.maintenance).toBe(true);
     expect(t.lab.conductor.getNode('demo-02')?.maintenance_reason).toBe('fan noise');
+    expect((await caller().machines.actions({ ident: 'demo-02' })).maintenanceReason).toBe(
+      'fan noise',
+    );
     const back = await caller().machines.setMaintenance({ ident: 'demo-02', on: false });
     expect(back.maintenance).toBe(false);
   });

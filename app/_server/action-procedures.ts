@@ -95,7 +95,12 @@ async function conduct<T>(
 export const actionProcedures = {
   /** Every action, allowed or not, and why not: the page shows them all, disabled with a reason. */
   actions: publicProcedure.input(identInput).query(({ ctx, input }) => {
-    return actionStates(nodeOr404(ctx.lab, input.ident));
+    const node = nodeOr404(ctx.lab, input.ident);
+    return {
+      actions: actionStates(node),
+      /** Why the machine is in maintenance, for whoever finds it there. */
+      maintenanceReason: node.maintenance ? node.maintenance_reason : null,
+    };
   }),
 
   /** The clean-step picker's list for this machine. */

@@ -41,11 +41,6 @@ export function MachineHeader({ name }: { name: string }) {
       </div>
       {row && (
         <div className="flex flex-wrap items-center justify-end gap-2">
-          {row.maintenance && (
-            <span className="mr-auto rounded-md bg-amber-100 px-2 py-0.5 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
-              In maintenance
-            </span>
-          )}
           <LifecycleActions row={row} />
         </div>
       )}

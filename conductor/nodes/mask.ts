@@ -8,6 +8,8 @@ export function maskSecrets(value: Record<string, unknown>): Record<string, unkn
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     if (typeof v === 'string' && SECRET_KEY.test(key)) out[key] = MASKED_SECRET;
+    // A config drive given as JSON (API 1.56) is hidden whole, as Ironic's API hides it.
+    else if (key === 'configdrive' && v) out[key] = MASKED_SECRET;
     else if (v && typeof v === 'object' && !Array.isArray(v)) {
       out[key] = maskSecrets(v as Record<string, unknown>);
     } else out[key] = v;

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeRedfish, type FakeBmc } from '../testing/fake-redfish';
 import { FakeAgent } from '../testing/fake-agent';
@@ -429,6 +430,48 @@ describe('deploy of a partition image with fast track', () => {
   });
 });
 
+describe('config drive given as JSON (API 1.56)', () => {
+  it('is kept as given and handed to write_image as a gzipped config-2 ISO', async () => {
+    await setup({ fastTrack: true });
+    await agentBoots();
+    const res = await provision(
+      {
+        target: 'active',
+        configdrive: {
+          meta_data: { hostname: 'web-1' },
+          user_data: { ignition: { version: '3.0.0' } },
+          network_data: { links: [] },
+          vendor_data: { x: 1 },
+        },
+      },
+      '1.59',
+    );
+    expect(res.statusCode).toBe(202);
+    await settle();
+    expect(node().instanceInfo.configdrive).toEqual({
+      meta_data: { hostname: 'web-1' },
+      user_data: { ignition: { version: '3.0.0' } },
+      network_data: { links: [] },
+      vendor_data: { x: 1 },
+    });
+    const shown = await h.api.inject({ method: 'GET', url: '/v1/nodes/d1', headers: V('1.96') });
+    expect(shown.json<{ instance_info: Record<string, unknown> }>().instance_info.configdrive).toBe(
+      '******',
+    );
+    const args = (agent.posts[1]!.params.step as { args: { configdrive: string } }).args;
+    const iso = gunzipSync(Buffer.from(args.configdrive, 'base64'));
+    expect(iso.subarray(32769, 32774).toString('latin1')).toBe('CD001');
+    expect(iso.subarray(32808, 32840).toString('latin1').trimEnd()).toBe('config-2');
+    // Ironic's defaults: the node's uuid and name join meta_data; user_data JSON is dumped.
+    const text = iso.toString('latin1');
+    expect(text).toContain(JSON.stringify({ hostname: 'web-1', uuid: node().uuid, name: 'd1' }));
+    expect(text).toContain(JSON.stringify({ ignition: { version: '3.0.0' } }));
+    for (const name of ['meta_data.json', 'network_data.json', 'vendor_data2.json', 'user_data']) {
+      expect(text).toContain(name);
+    }
+  });
+});
+
 describe('deploy steps, hold and undeploy', () => {
   it('a user hold step parks the deploy in deploy hold until unhold', async () => {
     await setup({ fastTrack: true });
@@ -524,13 +567,34 @@ describe('deploy request validation', () => {
     });
     await expect400(
       { target: 'active', configdrive: { meta_data: {} } },
-      'A configdrive given as a JSON object is not supported',
+      'Providing a JSON object for configdrive is only supported starting with API version 1.56',
+      '1.55',
+    );
+    await expect400(
+      { target: 'active', configdrive: { vendor_data: { a: 1 } } },
+      'Providing vendor_data in configdrive is only supported starting with API version 1.59',
+      '1.58',
+    );
+    await expect400(
+      { target: 'active', configdrive: { metadata: {} } },
+      'Invalid configdrive format:',
+    );
+    await expect400(
+      { target: 'active', configdrive: { meta_data: 'x' } },
+      'Invalid configdrive format:',
+    );
+    await expect400(
+      { target: 'active', configdrive: '{"meta_data": {}}' },
+      'Invalid configdrive format: it is neither a JSON, nor a URL, nor a base64 string',
     );
     await expect400(
       { target: 'active', deploy_steps: [{ interface: 'deploy', step: 'deploy', priority: 50 }] },
       'is a core step and cannot be overridden',
     );
-    await expect400({ target: 'provide', configdrive: CONFIGDRIVE }, '"configdrive" is only valid');
+    await expect400(
+      { target: 'provide', configdrive: CONFIGDRIVE },
+      'Adding a config drive is only supported when setting provision state to active, rebuild',
+    );
     const old = await provision({ target: 'deploy' }, '1.72');
     expect(old.statusCode).toBe(406);
     h.nodes.update(node().uuid, 't', { maintenance: true });

@@ -8,6 +8,7 @@ import type { NodeService } from '../nodes/node-service';
 import { agentAlive } from './agent-alive';
 import { agentStepParams } from './agent-params';
 import { agentStepSchema, mergeAgentSteps, stepName } from './clean-steps';
+import { configDriveImage, type ConfigDriveJson } from './configdrive';
 import type { Cleaning } from './cleaning';
 import {
   isCoreStep,
@@ -90,7 +91,7 @@ export class Deploying implements StepPhase {
   /** Entered `deploying` from deploy/rebuild; the request was validated by the caller. */
   async start(
     node: NodeRow,
-    opts: { configdrive?: string; userSteps?: UserDeployStep[] } = {},
+    opts: { configdrive?: string | ConfigDriveJson; userSteps?: UserDeployStep[] } = {},
   ): Promise<void> {
     const ii: Record<string, unknown> = {
       ...node.instanceInfo,
@@ -225,17 +226,16 @@ export class Deploying implements StepPhase {
     }
   }
 
-  /** `write_image` gets Ironic's `image_info` and the config drive when it is sent. */
+  /**
+   * `write_image` gets Ironic's `image_info` and the config drive when it is sent, a JSON one
+   * built into its ISO now (as Ironic's `get_configdrive_image`; the node keeps the JSON).
+   */
   toAgent(node: NodeRow, step: DeployStep): DeployStep {
     if (stepId(step) !== 'deploy.write_image') return step;
-    return {
-      ...step,
-      args: {
-        ...step.args,
-        image_info: buildImageInfo(node),
-        configdrive: node.instanceInfo.configdrive ?? null,
-      },
-    };
+    const configdrive = configDriveImage(node, new Date(this.o.clock.now()));
+    const imageInfo = buildImageInfo(node);
+    if (imageInfo.image_type === 'partition') imageInfo.configdrive = configdrive;
+    return { ...step, args: { ...step.args, image_info: imageInfo, configdrive } };
   }
 
   /** `deploy.deploy`: the live ramdisk (fast track) or a fresh one, which calls back. */

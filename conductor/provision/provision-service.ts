@@ -10,6 +10,7 @@ import { API_VERBS, nextState, verbToEvent, type ApiVerb } from '../states/state
 import type { Adopting } from './adopting';
 import type { Cleaning } from './cleaning';
 import { manualStepSchema, type ManualStep } from './clean-steps';
+import { configDriveJsonSchema, type ConfigDriveJson } from './configdrive';
 import { userDeployStepProblems, userDeployStepSchema, type UserDeployStep } from './deploy-steps';
 import type { Deploying } from './deploying';
 import { deployValidationError } from './image-info';
@@ -70,7 +71,7 @@ const DEPLOYING_STATES = ['deploying', 'wait call-back'] as const;
 
 /** What a deploy/rebuild request carries besides the target. */
 interface DeployRequest {
-  configdrive?: string;
+  configdrive?: string | ConfigDriveJson;
   userSteps?: UserDeployStep[];
 }
 
@@ -229,8 +230,9 @@ export class ProvisionService {
     const deploying = verb === 'active' || verb === 'deploy' || verb === 'rebuild';
     if (!deploying) {
       if (body.configdrive !== undefined) {
+        // Ironic's wording (check_allow_configdrive).
         throw invalidParameter(
-          '"configdrive" is only valid for the "active" and "rebuild" targets.',
+          'Adding a config drive is only supported when setting provision state to active, rebuild',
         );
       }
       if (body.deploy_steps !== undefined) {
@@ -241,16 +243,8 @@ export class ProvisionService {
       return undefined;
     }
     const out: DeployRequest = {};
-    const cd = body.configdrive;
-    if (cd !== undefined && cd !== null) {
-      if (typeof cd !== 'string') {
-        // API 1.56 builds an ISO from meta_data/user_data/network_data; not done here yet.
-        throw invalidParameter(
-          'A configdrive given as a JSON object is not supported by the embedded conductor; pass a URL or a base64-encoded gzipped ISO image.',
-        );
-      }
-      out.configdrive = cd;
-    }
+    const cd = configDriveRequest(body.configdrive, minor);
+    if (cd !== undefined) out.configdrive = cd;
     if (body.deploy_steps !== undefined) {
       if (minor < 69) {
         throw new ConductorError(
@@ -431,4 +425,40 @@ export class ProvisionService {
         : `By request, the operation was aborted in state "${state}".`;
     this.nodes.transition(node, 'abort', { patch: { lastError: message } });
   }
+}
+
+// Characters of a base64 text, newlines and spaces included (Ironic's `_B64_ALPHABET`).
+const BASE64_TEXT = /^[A-Za-z0-9+/=\s]*$/;
+
+/**
+ * `configdrive` as Ironic's API checks it: a URL, a base64 string (the gzipped ISO), or (API
+ * 1.56) a JSON object with `meta_data`, `network_data`, `user_data` and (1.59) `vendor_data`.
+ */
+function configDriveRequest(cd: unknown, minor: number): string | ConfigDriveJson | undefined {
+  if (cd === undefined || cd === null || cd === '') return undefined;
+  if (typeof cd === 'string') {
+    if (!cd.includes('://') && !BASE64_TEXT.test(cd)) {
+      throw invalidParameter(
+        'Invalid configdrive format: it is neither a JSON, nor a URL, nor a base64 string',
+      );
+    }
+    return cd;
+  }
+  const parsed = configDriveJsonSchema.safeParse(cd);
+  if (!parsed.success) {
+    throw invalidParameter(
+      `Invalid configdrive format: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'configdrive'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  if (minor < 56) {
+    throw invalidParameter(
+      'Providing a JSON object for configdrive is only supported starting with API version 1.56',
+    );
+  }
+  if (parsed.data.vendor_data !== undefined && minor < 59) {
+    throw invalidParameter(
+      'Providing vendor_data in configdrive is only supported starting with API version 1.59',
+    );
+  }
+  return parsed.data;
 }

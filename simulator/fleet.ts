@@ -8,7 +8,7 @@ import { realAgentFactory } from './boot/real-agent';
 import { type FaultSpec, MacAllocator, Machine } from './machine';
 import { type MachineProfile, buildMachineSpec, findProfile, PROFILES } from './profiles';
 import { QemuLauncher, findRealRamdisk } from './qemu';
-import { type MachineSnapshot, snapshotOf } from './snapshot';
+import { type MachineKind, type MachineSnapshot, snapshotOf } from './snapshot';
 
 export interface FleetOptions {
   /** The Ironic API the agents look up and heartbeat against. */
@@ -102,7 +102,7 @@ export class Fleet {
   private readonly listeners = new Set<(machine: MachineSnapshot) => void>();
   private readonly macs = new MacAllocator();
   private readonly qemu: QemuLauncher | undefined;
-  private readonly kinds = new Map<string, 'simulated' | 'qemu'>();
+  private readonly kinds = new Map<string, MachineKind>();
   private readonly app: FastifyInstance;
   private boundUrl: string | undefined;
   private started = false;
@@ -215,10 +215,10 @@ export class Fleet {
     const machine = new Machine({
       spec,
       clock: this.clock,
-      launcher:
-        kind === 'qemu' && this.qemu
-          ? this.qemu.launch
-          : createAgentLauncher({
+      ...(kind === 'qemu' && this.qemu
+        ? { hardware: this.qemu }
+        : {
+            launcher: createAgentLauncher({
               apiUrl: this.options.apiUrl,
               clock: this.clock,
               createAgent: this.options.agentFactory ?? realAgentFactory,
@@ -226,6 +226,7 @@ export class Fleet {
               ...(this.options.agentLogLevel ? { agentLogLevel: this.options.agentLogLevel } : {}),
               ...(this.options.kernelParams ? { kernelParams: this.options.kernelParams } : {}),
             }),
+          }),
     });
     this.kinds.set(id, kind);
     machine.setBootOverride({ target: options.bootDevice ?? 'Pxe', enabled: 'Continuous' });
@@ -250,7 +251,7 @@ export class Fleet {
     }
     if (options.powerOn) machine.powerOn();
     this.emit(machine);
-    return snapshotOf(machine, this.redfishUrl);
+    return this.snapshot(machine);
   }
 
   async removeMachine(id: string): Promise<void> {
@@ -269,12 +270,12 @@ export class Fleet {
   }
 
   list(): MachineSnapshot[] {
-    return [...this.machines.values()].map((m) => snapshotOf(m, this.redfishUrl));
+    return [...this.machines.values()].map((m) => this.snapshot(m));
   }
 
   get(id: string): MachineSnapshot | undefined {
     const machine = this.machines.get(id);
-    return machine ? snapshotOf(machine, this.redfishUrl) : undefined;
+    return machine ? this.snapshot(machine) : undefined;
   }
 
   /** The model behind a machine, for fault injection and tests. */
@@ -367,7 +368,7 @@ export class Fleet {
   }
 
   /** `qemu` for machines whose boots run in QEMU, else `simulated`. */
-  kindOf(id: string): 'simulated' | 'qemu' {
+  kindOf(id: string): MachineKind {
     this.require(id);
     return this.kinds.get(id) ?? 'simulated';
   }
@@ -377,9 +378,13 @@ export class Fleet {
     return () => this.listeners.delete(listener);
   }
 
+  private snapshot(machine: Machine): MachineSnapshot {
+    return snapshotOf(machine, this.redfishUrl, this.kinds.get(machine.id) ?? 'simulated');
+  }
+
   private emit(machine: Machine): void {
     if (this.listeners.size === 0) return;
-    const snapshot = snapshotOf(machine, this.redfishUrl);
+    const snapshot = this.snapshot(machine);
     for (const listener of this.listeners) {
       try {
         listener(snapshot);

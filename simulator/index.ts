@@ -7,7 +7,7 @@ export {
   type IpmiAccess,
   type SerialView,
 } from './fleet';
-export { type MachineSnapshot } from './snapshot';
+export { type MachineKind, type MachineSnapshot } from './snapshot';
 export { PROFILES, findProfile, parseProfiles, type MachineProfile } from './profiles';
 export type { AgentFactory, SimAgent, SimAgentState } from './boot';
 export { FakeOs, type FakeOsOptions } from './fake-os';

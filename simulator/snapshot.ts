@@ -1,10 +1,14 @@
 import type { AgentStatus, Machine, PowerPhase, RunningOs } from './machine';
 
+export type MachineKind = 'simulated' | 'qemu';
+
 /** What the console and the CLI see of one machine. */
 export interface MachineSnapshot {
   id: string;
   name: string;
   profile: string;
+  /** `qemu`: a QEMU process is its hardware (real firmware, kernel and agent); else the model. */
+  kind: MachineKind;
   power: 'On' | 'Off';
   /** Where in its power-on sequence the machine is. */
   phase: PowerPhase;
@@ -20,13 +24,18 @@ export interface MachineSnapshot {
   disks: { name: string; sizeBytes: number; kind: 'hdd' | 'ssd' | 'nvme' }[];
 }
 
-export function snapshotOf(machine: Machine, redfishUrl: string): MachineSnapshot {
+export function snapshotOf(
+  machine: Machine,
+  redfishUrl: string,
+  kind: MachineKind,
+): MachineSnapshot {
   const { spec } = machine;
   const override = machine.bootOverride;
   return {
     id: machine.id,
     name: spec.name,
     profile: spec.profile,
+    kind,
     power: machine.poweredOn ? 'On' : 'Off',
     phase: machine.phase,
     os: machine.runningOs,

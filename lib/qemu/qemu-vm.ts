@@ -3,10 +3,14 @@ import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { type Clock, systemClock } from '../clock';
 import { findProgram } from './find-program';
 
-/** What the machine boots: the ramdisk directly (like PXE), or an ISO from its CD drive. */
+/**
+ * What the machine boots: the ramdisk directly (like PXE), an ISO from its CD drive, or whatever
+ * the firmware finds on its own disks (or in an empty CD drive), as a server booting locally.
+ */
 export type QemuBoot =
   | { kind: 'kernel'; kernel: string; initramfs: string; append: string }
-  | { kind: 'cdrom'; iso: string; firmware: 'bios' | 'uefi' };
+  | { kind: 'cdrom'; iso: string; firmware: 'bios' | 'uefi' }
+  | { kind: 'firmware'; firmware: 'bios' | 'uefi'; device: 'disk' | 'cdrom' };
 
 /** A disk image file; raw unless said otherwise. */
 export type QemuDisk = string | { path: string; format: 'raw' | 'qcow2' };
@@ -35,6 +39,8 @@ export interface QemuVmOptions {
   clock?: Clock;
   /** Console lines kept for waits and failure messages (default 10 000, the oldest go first). */
   keepLines?: number;
+  /** Appended to the arguments as they are (e.g. `-fw_cfg` items). */
+  extraArgs?: readonly string[];
 }
 
 /** Raw serial output as it arrives (escape sequences and CR LF kept, for a terminal). */
@@ -54,6 +60,8 @@ export class QemuVm {
   private child: ChildProcess | null = null;
   private startedAt = 0;
   private buffered = '';
+  /** QEMU's stderr up to its last newline, so each complete line gets its "qemu: " prefix. */
+  private stderrBuffered = '';
   private readonly clock: Clock;
   private readonly lines: { at: number; text: string }[] = [];
   private readonly waiters = new Set<() => void>();
@@ -74,9 +82,14 @@ export class QemuVm {
     if (o.rng !== false) args.push('-device', 'virtio-rng-pci');
     if (o.boot.kind === 'kernel') {
       args.push('-kernel', o.boot.kernel, '-initrd', o.boot.initramfs, '-append', o.boot.append);
-    } else {
+    } else if (o.boot.kind === 'cdrom') {
       if (o.boot.firmware === 'uefi') args.push('-bios', OVMF_FIRMWARE);
       args.push('-cdrom', o.boot.iso, '-boot', 'order=d');
+    } else {
+      if (o.boot.firmware === 'uefi') args.push('-bios', OVMF_FIRMWARE);
+      // An empty drive, as a BMC's virtual CD with nothing inserted.
+      if (o.boot.device === 'cdrom') args.push('-drive', 'if=ide,index=1,media=cdrom');
+      args.push('-boot', o.boot.device === 'cdrom' ? 'order=d' : 'order=c');
     }
     for (const disk of o.disks ?? []) {
       const { path, format } = typeof disk === 'string' ? { path: disk, format: 'raw' } : disk;
@@ -91,6 +104,7 @@ export class QemuVm {
       .map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`)
       .join('');
     args.push('-nic', `user,model=virtio-net-pci,mac=${o.nic.mac}${forwards}`);
+    args.push(...(o.extraArgs ?? []));
     return args;
   }
 
@@ -99,7 +113,7 @@ export class QemuVm {
     const qemu = findProgram('qemu-system-x86_64');
     if (!qemu)
       throw new Error('qemu-system-x86_64 is not installed: apt-get install qemu-system-x86');
-    if (this.options.boot.kind === 'cdrom' && this.options.boot.firmware === 'uefi') {
+    if (this.options.boot.kind !== 'kernel' && this.options.boot.firmware === 'uefi') {
       if (!existsSync(OVMF_FIRMWARE))
         throw new Error(`${OVMF_FIRMWARE} is missing: apt-get install ovmf`);
     }
@@ -119,6 +133,7 @@ export class QemuVm {
         resolve(null);
       });
       child.once('exit', (code) => {
+        if (this.stderrBuffered !== '') this.onOutput('\n', false);
         this.exitCode = code;
         this.wake();
         resolve(code);
@@ -217,8 +232,17 @@ export class QemuVm {
   }
 
   private onOutput(text: string, serial: boolean): void {
-    const raw = serial ? text : text.replace(/^(?=.)/gm, 'qemu: ').replace(/\r?\n/g, '\r\n');
-    for (const listener of this.serialListeners) {
+    let raw = text;
+    if (!serial) {
+      this.stderrBuffered += text;
+      const complete = this.stderrBuffered.lastIndexOf('\n') + 1;
+      raw = this.stderrBuffered
+        .slice(0, complete)
+        .replace(/^(?=.)/gm, 'qemu: ')
+        .replace(/\r?\n/g, '\r\n');
+      this.stderrBuffered = this.stderrBuffered.slice(complete);
+    }
+    for (const listener of raw === '' ? [] : this.serialListeners) {
       try {
         listener(raw);
       } catch {

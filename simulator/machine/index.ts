@@ -6,6 +6,8 @@ export {
   type BootOverride,
   type BootOverrideEnabled,
   type EfiBootEntry,
+  type HardwareBoot,
+  type MachineHardware,
   type MachineDisk,
   type MachineListener,
   type MachineOptions,

@@ -63,6 +63,34 @@ export interface RamdiskBoot {
 
 export type RamdiskLauncher = (boot: RamdiskBoot) => Promise<OsHandle>;
 
+/**
+ * A boot handed to emulated hardware: the device its firmware is told to start from. Network
+ * and media boots are expected to run the agent, whose progress `report` tells; `media` is null
+ * when nothing is inserted.
+ */
+export interface HardwareBoot extends Omit<RamdiskBoot, 'device'> {
+  device: 'Pxe' | 'UefiHttp' | 'Cd' | 'Usb' | 'Hdd';
+}
+
+/**
+ * Hardware emulated outside the model (a QEMU process): from power-on its own firmware, boot
+ * loader and kernel run and print on the serial console, so the model prints nothing there and
+ * keeps only what the BMC knows (power, boot override, virtual media, BIOS settings).
+ */
+export interface MachineHardware {
+  /** Starts the emulator for one power-on; the handle pulls its plug. */
+  boot(boot: HardwareBoot): Promise<OsHandle>;
+  /** Whether a disk carries a boot signature, for the firmware's default order (disk, network). */
+  hasBootableDisk(machine: Machine): boolean;
+}
+
+/** Faults the BMC itself shows, the only ones that reach emulated hardware. */
+const BMC_FAULTS: ReadonlySet<FaultSpec['kind']> = new Set([
+  'bmc-unreachable',
+  'bmc-error',
+  'power-ignored',
+]);
+
 /** A UEFI boot entry (Boot####) in the machine's NVRAM. */
 export interface EfiBootEntry {
   number: number;
@@ -98,6 +126,8 @@ export interface MachineOptions {
   spec: MachineSpec;
   clock: Clock;
   launcher?: RamdiskLauncher;
+  /** Emulated hardware that runs every boot instead of the model's firmware (see MachineHardware). */
+  hardware?: MachineHardware;
   /** Per-disk memory budget for written data. */
   diskBudgetBytes?: number;
   serialCapacity?: number;
@@ -111,6 +141,7 @@ export class Machine {
   readonly disks: readonly MachineDisk[];
   readonly faults: MachineFaults = noFaults();
   launcher: RamdiskLauncher | undefined;
+  readonly hardware: MachineHardware | undefined;
 
   private readonly clock: Clock;
   private readonly timers: NamedTimers;
@@ -143,6 +174,7 @@ export class Machine {
     this.spec = options.spec;
     this.clock = options.clock;
     this.launcher = options.launcher;
+    this.hardware = options.hardware;
     this.timers = new NamedTimers(options.clock);
     this.serial = new SerialConsole(options.serialCapacity);
     this.disks = options.spec.disks.map((spec) => {
@@ -262,6 +294,9 @@ export class Machine {
     if (this.faults.powerActionIgnored) return false;
     if (this.currentPhase !== 'running' || this.currentOs === 'halted') return false;
     if (this.currentOs === 'setup') return false;
+    // No ACPI button reaches the emulator (it runs without a monitor): ignored, as by an OS
+    // that does not listen for it, and the caller falls back to a hard power off.
+    if (this.hardware) return false;
     this.setPhase('shutting-down');
     this.serial.line('[  OK  ] Reached target System Power Off.');
     const gen = this.generation;
@@ -287,7 +322,7 @@ export class Machine {
   /** ACPI reboot of a running OS; otherwise behaves like a reset. */
   async gracefulRestart(): Promise<boolean> {
     if (this.faults.powerActionIgnored || this.currentPhase === 'off') return false;
-    if (this.currentPhase === 'running' && this.currentOs !== 'halted') {
+    if (this.currentPhase === 'running' && this.currentOs !== 'halted' && !this.hardware) {
       this.serial.line('[  OK  ] Reached target System Reboot.');
       this.serial.line('reboot: Restarting system');
     }
@@ -312,6 +347,7 @@ export class Machine {
   /** Diagnostic interrupt: only a running kernel notices. */
   nmi(): boolean {
     if (this.faults.powerActionIgnored || this.currentPhase === 'off') return false;
+    if (this.hardware) return false;
     if (this.currentPhase === 'running' && this.currentOs !== 'halted') {
       this.serial.line(
         `[${this.kernelTime()}] Uhhuh. NMI received for unknown reason 3d on CPU 0.`,
@@ -325,7 +361,8 @@ export class Machine {
     const gen = this.generation;
     void Promise.resolve().then(async () => {
       if (gen !== this.generation || this.currentPhase === 'off') return;
-      this.serial.line('reboot: Power down');
+      // Emulated hardware's kernel printed its own last words.
+      if (!this.hardware) this.serial.line('reboot: Power down');
       await this.cutPower();
     });
   }
@@ -335,7 +372,7 @@ export class Machine {
     const gen = this.generation;
     void Promise.resolve().then(async () => {
       if (gen !== this.generation || this.currentPhase === 'off') return;
-      this.serial.line('reboot: Restarting system');
+      if (!this.hardware) this.serial.line('reboot: Restarting system');
       await this.reset();
     });
   }
@@ -450,6 +487,11 @@ export class Machine {
    * runs); the others last until cleared.
    */
   injectFault(spec: FaultSpec): void {
+    if (this.hardware && !BMC_FAULTS.has(spec.kind)) {
+      throw new RangeError(
+        `${spec.kind} does not reach emulated hardware; only ${[...BMC_FAULTS].join(', ')} do`,
+      );
+    }
     if (spec.kind === 'agent-crash') {
       if (!this.agentAlive) throw new RangeError(`no agent is running on ${this.spec.name}`);
       void this.crashAgent();
@@ -475,7 +517,8 @@ export class Machine {
    * the console says so, and only a reboot brings it back. False when no agent runs.
    */
   async crashAgent(): Promise<boolean> {
-    if (!this.agentAlive) return false;
+    // The agent inside an emulator is out of the model's reach.
+    if (!this.agentAlive || this.hardware) return false;
     const handle = this.osHandle;
     this.osHandle = undefined;
     this.bootAbort?.abort(new Error('agent crashed'));
@@ -542,16 +585,17 @@ export class Machine {
   private post(): void {
     const { system, cpu } = this.spec;
     const gen = this.generation;
-    this.serial.line('');
-    if (this.pendingBios) {
-      const staged = this.pendingBios;
-      this.pendingBios = null;
-      this.bios = { ...this.bios, ...staged };
-      if (staged.BootMode === 'Uefi' || staged.BootMode === 'Bios') {
-        this.mode = staged.BootMode === 'Uefi' ? 'UEFI' : 'Legacy';
-      }
-      this.serial.line(`Applying ${Object.keys(staged).length} pending BIOS setting(s)...`);
+    if (this.hardware) {
+      // The emulator's firmware prints its own POST; staged settings still take effect.
+      this.applyPendingBios();
+      this.timers.set('post', this.spec.timings.postMs, () => {
+        if (gen === this.generation) this.firmwareHandOver();
+      });
+      return;
     }
+    this.serial.line('');
+    const staged = this.applyPendingBios();
+    if (staged > 0) this.serial.line(`Applying ${staged} pending BIOS setting(s)...`);
     this.serial.line(`${system.manufacturer} ${system.productName}`);
     this.serial.line(`BIOS ${system.biosVendor} ${system.biosVersion} (${system.biosDate})`);
     this.serial.line(`${cpu.sockets} x ${cpu.modelName}`);
@@ -563,6 +607,18 @@ export class Machine {
     });
   }
 
+  /** Applies the BIOS changes staged for this POST; returns how many there were. */
+  private applyPendingBios(): number {
+    const staged = this.pendingBios;
+    if (!staged) return 0;
+    this.pendingBios = null;
+    this.bios = { ...this.bios, ...staged };
+    if (staged.BootMode === 'Uefi' || staged.BootMode === 'Bios') {
+      this.mode = staged.BootMode === 'Uefi' ? 'UEFI' : 'Legacy';
+    }
+    return Object.keys(staged).length;
+  }
+
   private firmwareHandOver(): void {
     const { target, enabled } = this.override;
     let device: BootDevice;
@@ -571,9 +627,17 @@ export class Machine {
       if (enabled === 'Once') this.override = { target, enabled: 'Disabled' };
     } else {
       // No override: the default order is the local disk, then the network.
-      device = this.bootableDisk() ? 'Hdd' : 'Pxe';
+      const bootable = this.hardware
+        ? this.hardware.hasBootableDisk(this)
+        : this.bootableDisk() !== undefined;
+      device = bootable ? 'Hdd' : 'Pxe';
     }
     this.lastBootDevice = device;
+    if (this.hardware) {
+      if (device === 'BiosSetup') this.enterRunning('setup');
+      else this.hardwareBoot(this.hardware, device);
+      return;
+    }
     switch (device) {
       case 'Pxe':
       case 'UefiHttp':
@@ -686,6 +750,78 @@ export class Machine {
     });
   }
 
+  /**
+   * Emulated hardware boots by itself: the model only tracks what should be running, the agent
+   * (network and media boots) or the local disk, and says nothing on the console.
+   */
+  private hardwareBoot(hardware: MachineHardware, device: HardwareBoot['device']): void {
+    const gen = this.generation;
+    const local = device === 'Hdd';
+    if (!local) this.setAgent('booting');
+    this.enterRunning(local ? 'disk' : 'agent');
+    const slot = device === 'Cd' || device === 'Usb' ? this.media.get(device)! : null;
+    const failed = () => {
+      if (local) this.enterRunning('halted');
+      else this.setAgent('failed');
+    };
+    void this.runOs(
+      gen,
+      (common) =>
+        hardware.boot({
+          ...common,
+          device,
+          nic: device === 'Pxe' || device === 'UefiHttp' ? (this.linkedNics()[0] ?? null) : null,
+          media: slot?.inserted ? slot.image : null,
+          report: (status) => {
+            if (gen !== this.generation) return;
+            if (!local) this.setAgent(status);
+            else if (status === 'failed') failed();
+          },
+        }),
+      (message) => {
+        // Not the guest's output: marked as the simulator's own note.
+        this.serial.line(`[simulator] ${message}`);
+        failed();
+      },
+    );
+  }
+
+  /**
+   * Calls a launcher for this boot and keeps its handle; a power cut meanwhile (a newer
+   * generation) stops what it started, and a launcher error goes to `failed`.
+   */
+  private async runOs(
+    gen: number,
+    launch: (common: {
+      machine: Machine;
+      signal: AbortSignal;
+      console: (line: string) => void;
+    }) => Promise<OsHandle>,
+    failed: (message: string) => void,
+  ): Promise<void> {
+    const abort = new AbortController();
+    this.bootAbort = abort;
+    const live = () => gen === this.generation;
+    try {
+      const handle = await launch({
+        machine: this,
+        signal: abort.signal,
+        console: (line) => {
+          if (live()) this.serial.line(line);
+        },
+      });
+      if (!live()) {
+        await handle.stop();
+        return;
+      }
+      this.osHandle = handle;
+    } catch (error) {
+      if (live()) failed(errorMessage(error));
+    } finally {
+      if (this.bootAbort === abort) this.bootAbort = undefined;
+    }
+  }
+
   private startRamdisk(
     device: RamdiskBoot['device'],
     nic: NicSpec | null,
@@ -719,35 +855,23 @@ export class Machine {
       this.setAgent('failed');
       return;
     }
-    const abort = new AbortController();
-    this.bootAbort = abort;
-    const live = () => gen === this.generation;
-    try {
-      const handle = await launcher({
-        machine: this,
-        device,
-        nic,
-        media,
-        signal: abort.signal,
-        report: (status) => {
-          if (live()) this.setAgent(status);
-        },
-        console: (line) => {
-          if (live()) this.serial.line(line);
-        },
-      });
-      if (!live()) {
-        await handle.stop();
-        return;
-      }
-      this.osHandle = handle;
-    } catch (error) {
-      if (!live()) return;
-      this.serial.line(`ironic-python-agent failed to start: ${errorMessage(error)}`);
-      this.setAgent('failed');
-    } finally {
-      if (this.bootAbort === abort) this.bootAbort = undefined;
-    }
+    await this.runOs(
+      gen,
+      (common) =>
+        launcher({
+          ...common,
+          device,
+          nic,
+          media,
+          report: (status) => {
+            if (gen === this.generation) this.setAgent(status);
+          },
+        }),
+      (message) => {
+        this.serial.line(`ironic-python-agent failed to start: ${message}`);
+        this.setAgent('failed');
+      },
+    );
   }
 
   private halt(message: string): void {

@@ -58,6 +58,10 @@ describe('QEMU machines in the fleet', () => {
     const real = fleet.addMachine({ profile: 'small-vm', id: 'q1', kind: 'qemu' });
     fleet.addMachine({ profile: 'small-vm', id: 's1' });
     expect([fleet.kindOf('q1'), fleet.kindOf('s1')]).toEqual(['qemu', 'simulated']);
+    expect(fleet.list().map((m) => [m.id, m.kind])).toEqual([
+      ['q1', 'qemu'],
+      ['s1', 'simulated'],
+    ]);
 
     await fleet.powerOn('q1');
     const serial = fleet.serial('q1');
@@ -83,4 +87,35 @@ describe('QEMU machines in the fleet', () => {
     expect(disk.size).toBe(real.disks[0]!.sizeBytes);
     expect(disk.blocks * 512).toBeLessThan(1024 * 1024);
   }, 30_000);
+
+  it('boots its empty disk file in QEMU: SeaBIOS finds nothing and says so', async () => {
+    const ramdisk = folder();
+    writeFileSync(join(ramdisk, 'ipa.kernel'), '');
+    writeFileSync(join(ramdisk, 'ipa.initramfs'), '');
+    const fleet = new Fleet({
+      apiUrl: 'http://127.0.0.1:6385',
+      redfish: { port: 0 },
+      qemu: { ramdiskDir: ramdisk, stateDir: folder(), memoryMiB: 128 },
+    });
+    fleets.push(fleet);
+    fleet.addMachine({ profile: 'small-vm', id: 'disk-1', kind: 'qemu', bootDevice: 'Hdd' });
+    // SeaBIOS, as Ironic's `boot_mode: bios`; OVMF in UEFI mode prints its own attempts.
+    fleet.machine('disk-1')!.setBootMode('Legacy');
+    const started = Date.now();
+    await fleet.powerOn('disk-1');
+    const serial = fleet.serial('disk-1');
+    // SeaBIOS tries the disk, then the other devices and the NIC's iPXE, then gives up.
+    while (!serial.tail().includes('No bootable device.') && Date.now() - started < 25_000) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const console_ = serial.tail();
+    console.log(`QEMU empty disk: "No bootable device." after ${Date.now() - started} ms`);
+    expect(console_).toMatch(/SeaBIOS \(version /);
+    expect(console_).toContain('Booting from Hard Disk...');
+    expect(console_).toContain('Boot failed: not a bootable disk');
+    expect(console_).toContain('No bootable device.');
+    // Nothing of the model's imitation, nor QEMU's warning about the sercon fw_cfg item.
+    expect(console_).not.toMatch(/Press <F2>|Boot mode:|Linux version|fw_cfg/);
+    expect(fleet.get('disk-1')).toMatchObject({ kind: 'qemu', power: 'On', os: 'disk' });
+  }, 40_000);
 });

@@ -1,4 +1,14 @@
-import { closeSync, mkdirSync, openSync, statSync, ftruncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fetch } from 'undici';
 import { buildFat } from '../../lib/disk';
@@ -31,6 +41,41 @@ export function diskFiles(stateDir: string, machine: Machine): string[] {
     }
     return path;
   });
+}
+
+/**
+ * Whether the firmware would find something to boot on a disk file: an MBR signature (55 AA at
+ * 510), or in UEFI mode a GPT header at LBA 1, as the model's own disks are judged.
+ */
+export function diskHasBootSignature(
+  path: string,
+  sectorSize: number,
+  mode: 'UEFI' | 'Legacy',
+): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const mbr = Buffer.alloc(512);
+    readSync(fd, mbr, 0, 512, 0);
+    if (mbr[510] === 0x55 && mbr[511] === 0xaa) return true;
+    if (mode === 'Legacy') return false;
+    const header = Buffer.alloc(8);
+    readSync(fd, header, 0, 8, sectorSize);
+    return header.toString('latin1') === 'EFI PART';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Arguments that make SeaBIOS mirror its screen (POST banner, option ROMs, boot attempts,
+ * "No bootable device.") on the first serial port, where a BMC's serial-over-LAN would show a
+ * server's console redirection. SeaBIOS reads the port from the fw_cfg file etc/sercon-port as
+ * a little-endian integer, so the value lives in a two-byte file in the machine's folder.
+ */
+export function serialFirmwareArgs(dir: string): string[] {
+  const file = join(dir, 'sercon-port.bin');
+  if (!existsSync(file)) writeFileSync(file, Buffer.from([0xf8, 0x03])); // 0x3f8, COM1
+  return ['-fw_cfg', `name=etc/sercon-port,file=${file}`];
 }
 
 /**

@@ -44,6 +44,14 @@ export function NameCell({ row, onFilter }: { row: MachineRow; onFilter?: OnFilt
         ) : (
           (profile ?? row.driver)
         )}
+        {row.simulated?.kind === 'qemu' && (
+          <span
+            className="ml-1 rounded px-1 text-[10px] font-semibold text-violet-800 ring-1 ring-violet-300 ring-inset dark:text-violet-300 dark:ring-violet-700"
+            title="Its hardware is a QEMU process: real firmware, kernel and agent"
+          >
+            QEMU
+          </span>
+        )}
         <span className="font-mono" title={`Node ${row.uuid}`}>
           {' '}
           · {row.uuid.slice(0, 8)}

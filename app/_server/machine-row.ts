@@ -49,6 +49,8 @@ export interface MachineRow {
     profile: string | null;
     power: string | null;
     agent: string | null;
+    /** Present when a QEMU process is the machine's hardware (real firmware, kernel and agent). */
+    kind?: 'qemu';
   } | null;
   /** Lab-clock milliseconds of the node's last change. */
   updatedAt: number | null;
@@ -179,6 +181,7 @@ export function toMachineRow(
           profile: text(machine.profile),
           power: text(machine.power),
           agent: text(machine.agent),
+          ...('kind' in machine && machine.kind === 'qemu' ? { kind: 'qemu' as const } : {}),
         }
       : null,
     updatedAt: parseIronicTime(node.updated_at ?? node.created_at),

@@ -89,7 +89,7 @@ async function main(argv: readonly string[]): Promise<number> {
         id: m.id,
         name: m.name,
         profile: m.profile,
-        kind: fleet.kindOf(m.id),
+        kind: m.kind,
         macs: m.macs,
         bmc: {
           address: enrol.driver_info.redfish_address,

@@ -174,7 +174,9 @@ function RunItem({ run }: { run: ScenarioRunView }) {
       <ol className={`${sub} flex flex-col gap-0.5 font-mono`} aria-label="Scenario log">
         {run.log.map((entry, i) => (
           <li key={i}>
-            <time dateTime={new Date(entry.at).toISOString()}>{clockTime(entry.at)}</time>{' '}
+            <time dateTime={new Date(entry.at).toISOString()} title="On the lab clock">
+              {clockTime(entry.at)}
+            </time>{' '}
             {entry.text}
           </li>
         ))}

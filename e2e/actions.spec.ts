@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 
 // The lifecycle of demo-02 (an NVMe machine: its disks erase quickly) through the console's
@@ -182,3 +183,42 @@ test('enrolling checks the BMC address beside its field before creating anything
   // The demo machines are all enrolled already.
   await expect(page.getByText('Every simulated machine is enrolled.')).toBeVisible();
 });
+
+/** Serious and critical axe findings (WCAG 2.x A/AA), as the main pages are held to. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`the action forms have no serious accessibility problems (${scheme} theme)`, async ({
+    page,
+  }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(`/machines/${NAME}`);
+    await waitForState(page, 'manageable');
+    await actions(page).getByRole('button', { name: 'Clean…', exact: true }).click();
+    const form = dialog(page);
+    await form.getByRole('button', { name: 'Add deploy.erase_devices_metadata' }).click();
+    await form.getByRole('button', { name: 'Add deploy.wait' }).click();
+    await expect(form.getByRole('list', { name: 'What will be erased' })).toBeVisible();
+    expect(await seriousViolations(page)).toEqual([]);
+    await form.getByRole('button', { name: 'Close' }).click();
+    await expect(form).toHaveCount(0);
+
+    await page.goto('/machines/enroll');
+    const enroll = page.getByRole('form', { name: 'Enroll from a BMC address' });
+    await enroll.getByLabel('BMC address').fill('bmc.example');
+    await enroll.getByRole('button', { name: 'Enroll' }).click();
+    await expect(enroll.getByRole('alert')).toHaveText('Fix the highlighted fields.');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.goto(`/machines/${NAME}/console`);
+    await expect(page.getByRole('status').filter({ hasText: /^Connected/ })).toBeVisible();
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+}

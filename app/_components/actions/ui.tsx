@@ -12,7 +12,7 @@ export const dangerClass =
   'rounded-md bg-red-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-700 disabled:cursor-not-allowed disabled:opacity-50';
 
 export const primaryClass =
-  'rounded-md bg-sky-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-800 disabled:cursor-not-allowed disabled:opacity-50 dark:bg-sky-600 dark:hover:bg-sky-500';
+  'rounded-md bg-sky-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-sky-800 disabled:cursor-not-allowed disabled:opacity-50';
 
 export const inputClass =
   'w-full rounded-md bg-white px-2 py-1 text-sm ring-1 ring-zinc-300 ring-inset focus:ring-2 focus:ring-sky-600 aria-[invalid=true]:ring-red-600 dark:bg-zinc-950 dark:ring-zinc-700';

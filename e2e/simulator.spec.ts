@@ -116,7 +116,7 @@ test('a training scenario started in one click kills a disk during cleaning, and
   });
   const outcome = run.getByTestId('scenario-outcome');
   await expect(outcome).toContainText('clean failed');
-  await expect(outcome).toContainText(/Clean step \S+ failed .*Input\/output error/);
+  await expect(outcome).toContainText(/erase_devices\w*.*Input\/output error/);
   // The fault the scenario injected shows on the machine's rack row until it is cleared.
   const rack = page.locator(`tr[data-sim-machine="${machine}"]`);
   await expect(rack.getByRole('list', { name: `Faults on ${machine}` })).toHaveText(/failing/);
@@ -129,7 +129,7 @@ test('a training scenario started in one click kills a disk during cleaning, and
   await expect(
     page
       .getByRole('main')
-      .getByText(/^Clean step \S+ failed .*Input\/output error/)
+      .getByText(/erase_devices\w*.*Input\/output error/)
       .first(),
   ).toBeVisible();
 

@@ -92,9 +92,8 @@ describe('training scenarios', () => {
     expect(run.injected).toBe('killed the agent process');
     expect(t.lab.fleet.get(run.machine)?.agent).toBe('failed');
     expect(run).toMatchObject({ status: 'passed', outcome: { state: 'clean failed' } });
-    expect(run.outcome?.reason).toMatch(
-      /^Clean step deploy\.erase_\w+ failed .*Agent at \S+ is unreachable/,
-    );
+    // The conductor's wording may change; the step and the agent's absence must be named.
+    expect(run.outcome?.reason).toMatch(/erase_devices\w*.*Agent at \S+ is unreachable/);
   });
 
   it('a slow disk delays cleaning but it still ends available', async () => {

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildIso } from '../builders/iso/build-iso';
 import { type CachedRamdisk, cachedRamdisk } from '../builders/testing/cached-ramdisk';
+import { toMachineRow } from '../app/_server/machine-row';
 import { Conductor } from '../conductor';
 import { findProgram } from '../lib/qemu';
 import { Fleet } from '../simulator';
@@ -124,8 +125,20 @@ describe('a QEMU machine in the simulator fleet', () => {
         () => (serial.tail().includes('"msg":"heartbeat sent"') ? true : undefined),
         30_000,
       );
-      expect(fleet.get('real-1')).toMatchObject({ power: 'On', os: 'agent', agent: 'running' });
+      expect(fleet.get('real-1')).toMatchObject({
+        kind: 'qemu',
+        power: 'On',
+        os: 'agent',
+        agent: 'running',
+      });
       expect(qemuProcesses('real-1')).toHaveLength(1);
+      // The firmware's own banner, and none of the model's imitation of a POST or ramdisk kernel.
+      expect(console_).toMatch(/SeaBIOS \(version /);
+      expect(console_).not.toMatch(/Press <F2>|Linux version 6\.1\.0-ipa|Booting from PXE/);
+      // The console's machine list labels it (a QEMU badge), and not the simulated one.
+      const row = (id: string) => toMachineRow(conductor.getNode(node.uuid)!, null, fleet.get(id));
+      expect(row('real-1').simulated?.kind).toBe('qemu');
+      expect(row('sim-1').simulated?.kind).toBeUndefined();
 
       expect((await reset('ForceOff')).status).toBeLessThan(300);
       await waitFor(() => (qemuProcesses('real-1').length === 0 ? true : undefined), 20_000).catch(

@@ -28,6 +28,7 @@ import { ProvisionService } from './provision/provision-service';
 import { ProvisionTimeouts, type TimeoutOptions } from './provision/provision-timeouts';
 import { RamdiskBoot } from './provision/ramdisk-boot';
 import { Rescuing } from './provision/rescuing';
+import { Servicing } from './provision/servicing';
 import { STUCK_STATES_TREATED_AS_FAIL, type ApiVerb } from './states/state-machine';
 import type { ProvisionState } from '../protocol';
 import { Agent } from 'undici';
@@ -194,6 +195,15 @@ export class Conductor {
       fastTrack,
     });
     const rescuing = new Rescuing({ nodes, power, agent: agentClient, boot, logger: this.logger });
+    const servicing = new Servicing({
+      nodes,
+      power,
+      agent: agentClient,
+      boot,
+      clock: this.clock,
+      logger: this.logger,
+      fastTrack,
+    });
     const adopting = new Adopting(nodes, power, this.logger);
     const provision = new ProvisionService({
       nodes,
@@ -202,6 +212,7 @@ export class Conductor {
       deploying,
       rescuing,
       adopting,
+      servicing,
       boot,
       logger: this.logger,
       pool,
@@ -217,6 +228,7 @@ export class Conductor {
       o.provisionTimeouts,
       deploying,
       rescuing,
+      servicing,
     );
     failStuckNodes(nodes, cleaning, deploying, rescuing);
     const api = createApiServer({

@@ -29,6 +29,7 @@ export const nodes = sqliteTable(
     extra: text('extra', { mode: 'json' }).$type<Json>().notNull(),
     cleanStep: text('clean_step', { mode: 'json' }).$type<Json>(),
     deployStep: text('deploy_step', { mode: 'json' }).$type<Json>(),
+    serviceStep: text('service_step', { mode: 'json' }).$type<Json>(),
     automatedClean: integer('automated_clean', { mode: 'boolean' }),
     createdAt: text('created_at').notNull(),
     updatedAt: text('updated_at'),

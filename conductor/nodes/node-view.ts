@@ -32,6 +32,7 @@ export interface NodeView {
   reservation: string | null;
   clean_step: Record<string, unknown> | null;
   deploy_step: Record<string, unknown> | null;
+  service_step: Record<string, unknown> | null;
   automated_clean: boolean | null;
   instance_uuid: string | null;
   resource_class: string | null;
@@ -116,6 +117,7 @@ export function toNodeView(row: NodeRow, ctx: ViewContext): NodeView {
     reservation: ctx.reservation(row.uuid),
     clean_step: row.cleanStep ?? {},
     deploy_step: row.deployStep ?? {},
+    service_step: row.serviceStep ?? {},
     automated_clean: row.automatedClean,
     instance_uuid: null,
     resource_class: null,

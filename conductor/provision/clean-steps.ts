@@ -104,8 +104,9 @@ export function automatedSteps(
 export function manualSteps(
   requested: ManualStep[],
   available: CleanStep[],
-  opts: { disableRamdisk?: boolean } = {},
+  opts: { disableRamdisk?: boolean; kind?: 'clean' | 'service' } = {},
 ): { steps: CleanStep[] } | { error: string } {
+  const kind = opts.kind ?? 'clean';
   const missing: string[] = [];
   const needRamdisk: string[] = [];
   const steps: CleanStep[] = [];
@@ -145,12 +146,12 @@ export function manualSteps(
   }
   if (needRamdisk.length) {
     return {
-      error: `The following clean steps require booting a ramdisk, which was disabled: ${needRamdisk.join(', ')}`,
+      error: `The following ${kind} steps require booting a ramdisk, which was disabled: ${needRamdisk.join(', ')}`,
     };
   }
   if (missing.length) {
     return {
-      error: `The following clean steps are not supported by this node: ${missing.join(', ')}`,
+      error: `The following ${kind} steps are not supported by this node: ${missing.join(', ')}`,
     };
   }
   return { steps };

@@ -382,7 +382,9 @@ describe('provision API', () => {
     h.nodes.update(node().uuid, 'test', { provisionState: 'active' });
     res = await provision({ target: 'service', service_steps: [] });
     expect(res.statusCode).toBe(400);
-    expect(faultOf(res.body).faultstring).toContain('not supported by the embedded conductor yet');
+    expect(faultOf(res.body).faultstring).toBe(
+      '"service_steps" is required when setting target provision state to service',
+    );
   });
 
   it('manage verifies power through the BMC: enroll → verifying → manageable', async () => {

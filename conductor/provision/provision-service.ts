@@ -16,6 +16,7 @@ import type { Deploying } from './deploying';
 import { deployValidationError } from './image-info';
 import type { RamdiskBoot } from './ramdisk-boot';
 import type { Rescuing } from './rescuing';
+import type { Servicing } from './servicing';
 
 /** The oldest microversion that knows each verb (Ironic's API version history). */
 export const VERB_MIN_MINOR: Partial<Record<ApiVerb, number>> = {
@@ -32,9 +33,6 @@ export const VERB_MIN_MINOR: Partial<Record<ApiVerb, number>> = {
   unhold: 85,
   service: 87,
 };
-
-/** Verbs the state machine knows but this conductor cannot carry out yet. */
-const NOT_IMPLEMENTED: ReadonlySet<ApiVerb> = new Set(['service']);
 
 const bodySchema = z
   .object({
@@ -56,6 +54,8 @@ export interface ProvisionServiceOptions {
   deploying: Deploying;
   rescuing: Rescuing;
   adopting: Adopting;
+  /** Servicing (API 1.87); without it the `service` verb is refused. */
+  servicing?: Servicing;
   boot: RamdiskBoot;
   logger: Logger;
   /** Each accepted verb runs on a worker (the reserve allowed); none free → 503. */
@@ -107,7 +107,15 @@ export class ProvisionService {
         `The "${verb}" target requires API version 1.${min} or newer.`,
       );
     }
-    const steps = this.cleanSteps(verb, body.clean_steps);
+    const steps =
+      verb === 'service'
+        ? this.serviceSteps(body.service_steps)
+        : this.cleanSteps(verb, body.clean_steps);
+    if (verb !== 'service' && body.service_steps !== undefined) {
+      throw invalidParameter(
+        '"service_steps" is only valid when setting target provision state to service',
+      );
+    }
     const rescuePassword = this.rescuePassword(verb, body.rescue_password);
     const deploy = this.deployRequest(verb, body, minor);
     if (body.disable_ramdisk !== undefined) {
@@ -117,8 +125,10 @@ export class ProvisionService {
           'The "disable_ramdisk" field requires API version 1.70 or newer.',
         );
       }
-      if (verb !== 'clean') {
-        throw invalidParameter('"disable_ramdisk" can only be used with the "clean" target.');
+      if (verb !== 'clean' && verb !== 'service') {
+        throw invalidParameter(
+          '"disable_ramdisk" can only be used with the "clean" and "service" targets.',
+        );
       }
     }
     const node = this.nodes.get(ident);
@@ -129,10 +139,8 @@ export class ProvisionService {
         `The requested action "${verb}" can not be performed on node "${node.uuid}" while it is in state "${node.provisionState}".`,
       );
     }
-    if (NOT_IMPLEMENTED.has(verb)) {
-      throw invalidParameter(
-        `The "${verb}" action is not supported by the embedded conductor yet.`,
-      );
+    if (verb === 'service' && !this.o.servicing) {
+      throw invalidParameter('The "service" action is not supported by this conductor.');
     }
     this.checkConcurrency(verb);
     if (deploy) {
@@ -187,6 +195,8 @@ export class ProvisionService {
     switch (row.provisionState as ProvisionState) {
       case 'clean wait':
         return this.o.cleaning.onHeartbeat(row);
+      case 'service wait':
+        return this.o.servicing?.onHeartbeat(row);
       case 'wait call-back':
         return this.o.deploying.onHeartbeat(row);
       case 'rescue wait':
@@ -263,6 +273,22 @@ export class ProvisionService {
       out.userSteps = parsed.data;
     }
     return out;
+  }
+
+  /** `service_steps`: required with `service`, shaped like manual clean steps. */
+  private serviceSteps(raw: unknown): ManualStep[] {
+    if (raw === undefined || (Array.isArray(raw) && raw.length === 0)) {
+      throw invalidParameter(
+        '"service_steps" is required when setting target provision state to service',
+      );
+    }
+    const parsed = z.array(manualStepSchema).safeParse(raw);
+    if (!parsed.success) {
+      throw invalidParameter(
+        `Invalid service_steps: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    return parsed.data;
   }
 
   private cleanSteps(verb: ApiVerb, raw: unknown[] | undefined): ManualStep[] | undefined {
@@ -345,9 +371,11 @@ export class ProvisionService {
         return Promise.resolve();
       case 'unhold': {
         const row = this.nodes.transition(node, 'unhold', { data });
-        return row.provisionState === 'wait call-back'
-          ? this.o.deploying.continueAfterHold(row)
-          : this.o.cleaning.continueAfterHold(row);
+        if (row.provisionState === 'wait call-back') return this.o.deploying.continueAfterHold(row);
+        if (row.provisionState === 'service wait') {
+          return this.o.servicing?.continueAfterHold(row) ?? Promise.resolve();
+        }
+        return this.o.cleaning.continueAfterHold(row);
       }
       case 'active':
       case 'deploy':
@@ -372,10 +400,10 @@ export class ProvisionService {
         const row = this.nodes.transition(node, 'unrescue', { target: 'active', data });
         return this.o.rescuing.unrescue(row);
       }
-      case 'service':
-        throw invalidParameter(
-          `The "${verb}" action is not supported by the embedded conductor yet.`,
-        );
+      case 'service': {
+        const row = this.nodes.transition(node, 'service', { target: 'active', data });
+        return this.o.servicing!.start(row, steps ?? [], { disableRamdisk });
+      }
     }
   }
 
@@ -417,6 +445,15 @@ export class ProvisionService {
     }
     if (state === 'rescue wait') {
       this.o.rescuing.abort(node);
+      return;
+    }
+    if ((state === 'service wait' || state === 'service hold') && this.o.servicing) {
+      this.o.servicing.abort(node);
+      return;
+    }
+    if (state === 'service failed') {
+      // Back to the instance as it is: the operator gives up on the service steps.
+      this.nodes.transition(node, 'abort');
       return;
     }
     const message =

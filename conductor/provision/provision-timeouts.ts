@@ -6,6 +6,8 @@ import type { Cleaning } from './cleaning';
 import type { Deploying } from './deploying';
 import type { Rescuing } from './rescuing';
 import { stepName, type CleanStep } from './clean-steps';
+import type { Servicing } from './servicing';
+import { currentStep, SERVICE_KIND } from './step-kind';
 
 export interface TimeoutOptions {
   /** `[conductor] check_provision_state_interval`, default 60 s. */
@@ -18,6 +20,8 @@ export interface TimeoutOptions {
   deployCallbackTimeoutMs?: number;
   /** `[conductor] rescue_callback_timeout`, default 1800 s. */
   rescueCallbackTimeoutMs?: number;
+  /** `[conductor] service_callback_timeout`, default 1800 s. */
+  serviceCallbackTimeoutMs?: number;
 }
 
 /**
@@ -38,6 +42,7 @@ export class ProvisionTimeouts {
     opts: TimeoutOptions = {},
     private readonly deploying?: Deploying,
     private readonly rescuing?: Rescuing,
+    private readonly servicing?: Servicing,
   ) {
     this.interval = opts.intervalMs ?? 60_000;
     this.limits = {
@@ -45,6 +50,7 @@ export class ProvisionTimeouts {
       'inspect wait': opts.inspectWaitTimeoutMs ?? 1_800_000,
       'wait call-back': opts.deployCallbackTimeoutMs ?? 1_800_000,
       'rescue wait': opts.rescueCallbackTimeoutMs ?? 1_800_000,
+      'service wait': opts.serviceCallbackTimeoutMs ?? 1_800_000,
     };
   }
 
@@ -103,6 +109,13 @@ export class ProvisionTimeouts {
           `Timeout reached while cleaning the node. Please check if the ramdisk responsible for the cleaning is running on the node. Failed on step ${step ? stepName(step) : 'none'}.`,
           { stepRunning: step !== null },
         );
+        return;
+      }
+      case 'service wait': {
+        const step = currentStep(SERVICE_KIND, node);
+        const message = `Timeout reached while servicing the node. Please check if the ramdisk responsible for the servicing is running on the node. Failed on step ${step ? stepName(step) : 'none'}.`;
+        if (this.servicing) this.servicing.fail(node, message, { stepRunning: step !== null });
+        else this.nodes.transition(node, 'fail', { patch: { lastError: message } });
         return;
       }
       case 'inspect wait':

@@ -31,6 +31,11 @@ export class FakeAgent {
     { interface: 'deploy', step: 'write_image', priority: 0 },
     { interface: 'raid', step: 'apply_configuration', priority: 0 },
   ];
+  /** In-band service steps the agent offers (IPA's generic ones have priority 0). */
+  serviceSteps: FakeStep[] = [
+    { interface: 'deploy', step: 'burnin_cpu', priority: 0, abortable: true },
+    { interface: 'raid', step: 'apply_configuration', priority: 0 },
+  ];
   script: Record<string, StepScript> = {};
   /** `standby.get_partition_uuids` answers this. */
   partitionUuids: Record<string, unknown> = {
@@ -86,8 +91,18 @@ export class FakeAgent {
             hardware_manager_version: { generic_hardware_manager: '1.2' },
           });
         }
-        if (name === 'clean.execute_clean_step' || name === 'deploy.execute_deploy_step') {
-          const phase = name.startsWith('clean') ? 'clean' : 'deploy';
+        if (name === 'service.get_service_steps') {
+          return this.record('get_service_steps', 'SUCCEEDED', {
+            service_steps: { GenericHardwareManager: this.serviceSteps },
+            hardware_manager_version: { generic_hardware_manager: '1.2' },
+          });
+        }
+        if (
+          name === 'clean.execute_clean_step' ||
+          name === 'deploy.execute_deploy_step' ||
+          name === 'service.execute_service_step'
+        ) {
+          const phase = name.split('.')[0]!;
           const command = `execute_${phase}_step`;
           const step = params.step as { interface: string; step: string };
           const how = this.script[step.step] ?? 'run';
@@ -134,7 +149,7 @@ export class FakeAgent {
     if (!last || last.command_status !== 'RUNNING') throw new Error('no running command');
     const params = this.posts.at(-1)!.params;
     last.command_status = outcome;
-    const phase = last.command_name === 'execute_deploy_step' ? 'deploy' : 'clean';
+    const phase = /^execute_(\w+)_step$/.exec(last.command_name)?.[1] ?? 'clean';
     if (outcome === 'SUCCEEDED')
       last.command_result = { [`${phase}_result`]: { ok: true }, [`${phase}_step`]: params.step };
     if (outcome === 'FAILED') last.command_error = this.error('disk on fire');

@@ -27,6 +27,7 @@ import type { EraseSettings } from '../provision/erase-settings';
 import { ProvisionService } from '../provision/provision-service';
 import { RamdiskBoot } from '../provision/ramdisk-boot';
 import { Rescuing } from '../provision/rescuing';
+import { Servicing } from '../provision/servicing';
 
 export const BASE_URL = 'http://ironic.test:6385';
 
@@ -50,6 +51,7 @@ export interface Harness {
   cleaning: Cleaning;
   deploying: Deploying;
   rescuing: Rescuing;
+  servicing: Servicing;
   pool: WorkerPool;
   provision: ProvisionService;
   api: FastifyInstance;
@@ -123,6 +125,15 @@ export function createHarness(
     fastTrack: opts.fastTrack ?? true,
   });
   const rescuing = new Rescuing({ nodes, power, agent: agentClient, boot, logger });
+  const servicing = new Servicing({
+    nodes,
+    power,
+    agent: agentClient,
+    boot,
+    clock,
+    logger,
+    fastTrack: opts.fastTrack ?? true,
+  });
   const adopting = new Adopting(nodes, power, logger);
   const provision = new ProvisionService({
     nodes,
@@ -131,6 +142,7 @@ export function createHarness(
     deploying,
     rescuing,
     adopting,
+    servicing,
     boot,
     logger,
     pool,
@@ -162,6 +174,7 @@ export function createHarness(
     cleaning,
     deploying,
     rescuing,
+    servicing,
     pool,
     provision,
     api,

@@ -73,6 +73,7 @@ const NODE_FIELDS: readonly string[] = [
   'reservation',
   'clean_step',
   'deploy_step',
+  'service_step',
   'automated_clean',
   'instance_uuid',
   'resource_class',

@@ -1,0 +1,276 @@
+import { z } from 'zod';
+import type { Clock, Logger } from '../../lib';
+import { type AgentClient, commandErrorText } from '../agent/agent-client';
+import type { PowerService } from '../bmc/power-service';
+import type { NodeRow } from '../db/schema';
+import type { NodeService } from '../nodes/node-service';
+import { agentAlive } from './agent-alive';
+import { agentStepParams } from './agent-params';
+import {
+  agentStepSchema,
+  manualSteps,
+  mergeAgentSteps,
+  stepName,
+  type CleanStep,
+  type ManualStep,
+} from './clean-steps';
+import type { RamdiskBoot } from './ramdisk-boot';
+import { reservedStepName } from './reserved-steps';
+import { StepEngine, type FailOptions, type StepPhase } from './step-engine';
+import { currentStep, SERVICE_KIND } from './step-kind';
+
+export interface ServicingOptions {
+  nodes: NodeService;
+  power: PowerService;
+  agent: AgentClient;
+  boot: RamdiskBoot;
+  clock: Clock;
+  logger: Logger;
+  fastTrack: boolean;
+  /** `[conductor] max_conductor_wait_step_seconds`, default 30. */
+  maxWaitStepSeconds?: number;
+}
+
+// Keys of driver_internal_info that belong to one servicing run.
+const RUN_KEYS = [
+  'service_steps',
+  'service_step_index',
+  'servicing_reboot',
+  'service_step_send_pending',
+  'service_step_progress',
+  'requested_service_steps',
+  'service_disable_ramdisk',
+] as const;
+// Ironic wipes the agent's token and URL at the end of every servicing, even with fast track.
+const AGENT_KEYS = ['agent_secret_token', 'agent_url', 'agent_verify_ca'] as const;
+
+const getServiceStepsResultSchema = z.object({
+  service_steps: z.record(z.string(), z.array(agentStepSchema)),
+  hardware_manager_version: z.unknown().optional(),
+});
+
+/**
+ * Servicing (Ironic 2023.2, API 1.87): manual steps run on an `active` node through the agent,
+ * then back to the instance. `service` → servicing → (ramdisk booted) service wait → steps one at
+ * a time on the shared engine → the instance booted from disk again → active; failures end in
+ * `service failed`, with maintenance and fault `service failure` when a step was running. Every
+ * method runs under the node lock held by its caller.
+ */
+export class Servicing implements StepPhase {
+  readonly kind = SERVICE_KIND;
+  private readonly engine: StepEngine;
+
+  constructor(private readonly o: ServicingOptions) {
+    this.engine = new StepEngine(o, this);
+  }
+
+  private get nodes(): NodeService {
+    return this.o.nodes;
+  }
+
+  /**
+   * Entered `servicing` from `service` with the operator's steps. Only reserved steps (or
+   * `disableRamdisk`): run them at once; otherwise boot the ramdisk (or use the live one).
+   */
+  async start(
+    node: NodeRow,
+    requested: ManualStep[],
+    opts: { disableRamdisk?: boolean } = {},
+  ): Promise<void> {
+    const dii: Record<string, unknown> = { ...node.driverInternalInfo };
+    for (const k of RUN_KEYS) delete dii[k];
+    dii.requested_service_steps = requested;
+    if (opts.disableRamdisk) dii.service_disable_ramdisk = true;
+    let row = this.nodes.update(
+      node.uuid,
+      'service.started',
+      { serviceStep: null, driverInternalInfo: dii },
+      { type: 'service.started', data: { steps: requested } },
+    );
+    const needsRamdisk = requested.some((s) => reservedStepName(s) === null);
+    if (opts.disableRamdisk || !needsRamdisk) {
+      const chosen = manualSteps(requested, [], { disableRamdisk: true, kind: 'service' });
+      if ('error' in chosen) {
+        this.fail(row, chosen.error, { stepRunning: false });
+        return;
+      }
+      row = this.saveSteps(row, chosen.steps);
+      await this.engine.runFrom(row, 0);
+      return;
+    }
+    if (this.o.fastTrack && agentAlive(row, this.o.clock.now())) {
+      try {
+        const next = await this.refreshSteps(row, { mismatch: false });
+        if (next) await this.engine.runFrom(next.row, next.index);
+        return;
+      } catch (err) {
+        this.o.logger.warn(
+          { node: row.uuid, err: (err as Error).message },
+          'fast-track agent unusable; rebooting',
+        );
+        row = this.nodes.get(row.uuid);
+        if (row.provisionState !== 'servicing') return;
+      }
+    }
+    try {
+      row = await this.o.boot.bootRamdisk(row);
+    } catch (err) {
+      this.fail(
+        this.nodes.get(row.uuid),
+        `Failed to prepare node ${row.uuid} for service: ${(err as Error).message}`,
+        { stepRunning: false },
+      );
+      return;
+    }
+    this.nodes.transition(row, 'wait');
+  }
+
+  /** A heartbeat in `service wait` (lock held): start, resume or poll. */
+  onHeartbeat(node: NodeRow): Promise<void> {
+    return this.engine.onHeartbeat(node);
+  }
+
+  /** No step yet: the ramdisk just booted; list its steps and start the first. */
+  async beforePoll(node: NodeRow, step: CleanStep | null): Promise<boolean> {
+    if (step) return false;
+    const next = await this.refreshSteps(this.nodes.transition(node, 'resume'), {
+      mismatch: false,
+    });
+    if (next) await this.engine.runFrom(next.row, next.index);
+    return true;
+  }
+
+  /**
+   * `service.get_service_steps`, cached, and the operator's steps checked against them. After a
+   * version mismatch the current step runs again (service steps, like manual clean steps, need
+   * not be idempotent).
+   */
+  async refreshSteps(
+    node: NodeRow,
+    opts: { mismatch: boolean },
+  ): Promise<{ row: NodeRow; index: number } | null> {
+    const result = await this.o.agent.executeCommand(
+      node,
+      'service.get_service_steps',
+      agentStepParams(this.nodes, node),
+      true,
+    );
+    if (result.command_status !== 'SUCCEEDED') {
+      throw new Error(`the agent could not list service steps: ${commandErrorText(result)}`);
+    }
+    const parsed = getServiceStepsResultSchema.safeParse(result.command_result);
+    if (!parsed.success) throw new Error('the agent returned service steps in an unknown shape');
+    const cache = {
+      agent_cached_service_steps: parsed.data.service_steps,
+      agent_cached_service_steps_refreshed: this.nodes.now(),
+      hardware_manager_version: parsed.data.hardware_manager_version ?? {},
+    };
+    if (opts.mismatch) {
+      const row = this.nodes.update(node.uuid, 'service.steps', {
+        driverInternalInfo: { ...node.driverInternalInfo, ...cache },
+      });
+      return { row, index: Number(node.driverInternalInfo.service_step_index ?? 0) };
+    }
+    const requested = (node.driverInternalInfo.requested_service_steps ?? []) as ManualStep[];
+    const chosen = manualSteps(requested, mergeAgentSteps(parsed.data.service_steps), {
+      kind: 'service',
+    });
+    if ('error' in chosen) {
+      this.fail(node, chosen.error, { stepRunning: false });
+      return null;
+    }
+    const row = this.saveSteps(
+      this.nodes.update(node.uuid, 'service.cache', {
+        driverInternalInfo: { ...node.driverInternalInfo, ...cache },
+      }),
+      chosen.steps,
+    );
+    return { row, index: 0 };
+  }
+
+  /** Back into the ramdisk before a reserved power on, unless it was disabled. */
+  async beforePowerOn(node: NodeRow): Promise<void> {
+    if (node.driverInternalInfo.service_disable_ramdisk === true) return;
+    const driver = this.o.power.driverFor(node);
+    if (driver.setBootDevice) await driver.setBootDevice(node, 'pxe');
+  }
+
+  /**
+   * Every step ran: as Ironic's `tear_down_inband_service`, power off, boot from disk again and
+   * power on the instance (not needed when no ramdisk was booted), then `done` → active.
+   */
+  async finish(node: NodeRow): Promise<void> {
+    const noRamdisk = node.driverInternalInfo.service_disable_ramdisk === true;
+    const ranAgentSteps = Boolean(node.driverInternalInfo.agent_cached_service_steps);
+    const dii = { ...node.driverInternalInfo };
+    for (const k of [...RUN_KEYS, ...AGENT_KEYS]) delete dii[k];
+    let row = this.nodes.update(
+      node.uuid,
+      'service.finished',
+      { serviceStep: null, driverInternalInfo: dii },
+      { type: 'service.finished', data: {} },
+    );
+    if (!noRamdisk && ranAgentSteps) {
+      try {
+        row = await this.o.power.changeLocked(row, 'power off');
+        const driver = this.o.power.driverFor(row);
+        if (driver.setBootDevice) await driver.setBootDevice(row, 'disk', true);
+        row = await this.o.power.changeLocked(this.nodes.get(row.uuid), 'power on');
+      } catch (err) {
+        this.fail(
+          this.nodes.get(row.uuid),
+          `Failed to tear down from service for node ${row.uuid}, reason: ${(err as Error).message}`,
+          { stepRunning: false },
+        );
+        return;
+      }
+    }
+    this.nodes.transition(row, 'done');
+  }
+
+  /** After `unhold` (node in `service wait`, lock held): the step after the hold runs at once. */
+  continueAfterHold(node: NodeRow): Promise<void> {
+    return this.engine.continueAfterHold(node);
+  }
+
+  /** The abort verb in service wait/hold: immediate if the step allows it, else after it. */
+  abort(node: NodeRow): NodeRow {
+    return this.engine.abort(node);
+  }
+
+  /**
+   * `servicing_error_handler`: last_error, maintenance with fault `service failure` when a step
+   * was running, the run's info and the agent's token wiped, then `fail` (or `abort`).
+   */
+  fail(node: NodeRow, message: string, opts: FailOptions): NodeRow {
+    this.o.logger.error({ node: node.uuid, error: message }, 'servicing failed');
+    const dii = { ...node.driverInternalInfo };
+    for (const k of [...RUN_KEYS, ...AGENT_KEYS]) delete dii[k];
+    const maintenance = opts.maintenance ?? opts.stepRunning;
+    const step = currentStep(SERVICE_KIND, node);
+    return this.nodes.transition(node, opts.event ?? 'fail', {
+      patch: {
+        lastError: message,
+        serviceStep: null,
+        driverInternalInfo: dii,
+        ...(maintenance
+          ? {
+              maintenance: true,
+              fault: 'service failure',
+              maintenanceReason: node.maintenanceReason ?? message,
+            }
+          : {}),
+      },
+      data: { error: message, step: step ? stepName(step) : null },
+    });
+  }
+
+  private saveSteps(node: NodeRow, steps: CleanStep[]): NodeRow {
+    return this.nodes.update(
+      node.uuid,
+      'service.steps',
+      { driverInternalInfo: { ...node.driverInternalInfo, service_steps: steps } },
+      { type: 'service.steps', data: { steps: steps.map(stepName) } },
+    );
+  }
+}

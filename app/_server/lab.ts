@@ -7,6 +7,7 @@ import { Fleet, PROFILES } from '../../simulator';
 import { enrollDemoMachines, planDemo, powerOnNodes } from './demo-machines';
 import type { ConsoleEnv } from './env';
 import { MachineFeed } from './machine-feed';
+import { stopScenarios } from './scenarios';
 import type { LabContext, LabInfo } from './trpc';
 
 /** Every simulator profile in turn: a storage box, an NVMe compute node, a small VM, … */
@@ -113,6 +114,7 @@ export class Lab implements LabContext {
 
   /** Stops in reverse order; safe to call after a partial start. */
   async stop(): Promise<void> {
+    stopScenarios(this);
     this.feedInstance?.stop();
     const fleet = this.fleetInstance;
     this.fleetInstance = undefined;

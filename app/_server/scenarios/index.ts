@@ -42,3 +42,9 @@ export function scenariosFor(lab: LabContext): ScenarioEngine {
   }
   return engine;
 }
+
+/** Stops the lab's scenario engine, if one was made, dropping its listeners (the lab's stop). */
+export function stopScenarios(lab: LabContext): void {
+  engines.get(lab)?.stop();
+  engines.delete(lab);
+}

@@ -277,6 +277,25 @@ describe('the baremetal CLI against the embedded conductor', { timeout: 120_000 
     const info = (await show('instance_info')).instance_info as Record<string, unknown>;
     expect(info).toMatchObject({ image_source: image, image_url: image, configdrive: '******' });
 
+    // A JSON config drive (API 1.56): the client sends the object, the conductor keeps it to
+    // build the config-2 ISO when write_image is sent. Again from deploy failed.
+    const json = await baremetal(
+      'node',
+      'deploy',
+      'cli-0',
+      '--config-drive',
+      JSON.stringify({ meta_data: { hostname: 'cli-0' }, user_data: '#cloud-config\n' }),
+    );
+    expect(json.code, json.stderr).toBe(0);
+    const again = await until(
+      (n) =>
+        n.provision_state === 'deploy failed' &&
+        conductor.eventsFor(uuid).filter((e) => e.type === 'deploy.started').length === 2,
+      90_000,
+    );
+    expect(String(again.last_error)).toMatch(/^Deploy step deploy\.write_image failed on node /);
+    expect((await show('instance_info')).instance_info).toMatchObject({ configdrive: '******' });
+
     const undeploy = await baremetal('node', 'undeploy', 'cli-0', '--wait', '120');
     expect(undeploy.code).toBe(0);
     expect(await show('provision_state', 'instance_info', 'last_error')).toEqual({

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFatFile } from '../lib/disk';
 import { DeployLab, diskSha256, type LabNode, sha256 } from './support/deploy-lab';
 
 // The config drive as Ironic hands it to the agent, read back from the simulated disk the way
@@ -83,7 +82,7 @@ describe('config drive', { timeout: 60_000 }, () => {
     await lab.waitForSerial(node, /Welcome to LabOS 1\.0 \(disk\)![\s\S]*login: $/);
   });
 
-  it("as JSON with a partition image: built into the config-2 partition of IPA's layout", async () => {
+  it("as JSON with a partition image: built by the conductor into an ISO in IPA's config-2 partition", async () => {
     const node = lab.addNode('cd-json', {
       ...lab.images.instanceInfo('labos-1.0-root.img'),
       root_gb: 1,
@@ -94,14 +93,13 @@ describe('config drive', { timeout: 60_000 }, () => {
 
     const layout = node.machine.diskLayout('sda');
     expect(layout.partitions.map((p) => p.name)).toEqual(['efi-part', 'configdrive', 'root']);
+    // As Ironic's get_configdrive_image: JSON becomes a config-2 ISO before the agent sees it.
     const cd = configDrivePartition(node);
-    expect(cd.fs?.type).toBe('vfat');
-    const disk = node.machine.disks[0]!.data;
-    const read = (o: number, n: number) => Promise.resolve(disk.read(o, n));
-    const file = async (path: string) =>
-      Buffer.from((await readFatFile(read, cd.startBytes, path)) ?? []).toString();
-    expect(JSON.parse(await file('openstack/latest/meta_data.json'))).toEqual(META);
-    expect(await file('openstack/latest/user_data')).toBe(USER_DATA);
+    expect(cd.fs?.type).toBe('iso9660');
+    const image = Buffer.from(node.machine.disks[0]!.data.read(cd.startBytes, cd.sizeBytes));
+    expect(JSON.parse(isoFile(image, '/openstack/latest/meta_data.json'))).toEqual(META);
+    expect(isoFile(image, '/openstack/latest/user_data')).toBe(USER_DATA);
+    expect(isoFile(image, '/openstack/2012-08-10/user_data')).toBe(USER_DATA);
     // The config drive is not mistaken for the system: LabOS boots from the root partition.
     await lab.waitForSerial(node, /Welcome to LabOS 1\.0 \(partition\)![\s\S]*login: $/);
   });

@@ -109,9 +109,13 @@ describe('ImageService adds', () => {
     const fresh = randomBytes(8192);
     const removing = fx.service.remove(old.id);
     // Same tick: the removal still holds the id, so the add cannot take the file's place.
-    const adding = fx.service.addStream(Readable.from([fresh]), { id: 'x.raw' });
+    // Judged at once: the refusal can come before the removal ends, and must not go unhandled.
+    const refused = expectRefusal(
+      fx.service.addStream(Readable.from([fresh]), { id: 'x.raw' }),
+      409,
+    );
     expect(await removing).toBe(true);
-    await expectRefusal(adding, 409);
+    await refused;
     const later = await fx.service.addStream(Readable.from([fresh]), { id: 'x.raw' });
     expect(later.sha256).toBe(sha256(fresh));
     expect(sha256(await served('x.raw'))).toBe(sha256(fresh));

@@ -7,7 +7,8 @@ import { defineConfig } from '@playwright/test';
  * End-to-end tests drive the real `npm start` (conductor, simulated fleet, console) in Debian's
  * Chromium, on ports away from the defaults so a developer's running lab is left alone.
  */
-const PORT = 3210;
+// E2E_PORT and friends move a second run (a CI check beside a developer's tests) off these ports.
+const PORT = Number(process.env.E2E_PORT ?? 3210);
 const baseURL = `http://127.0.0.1:${PORT}`;
 // Workers re-read this file; the env var makes them agree on the one data dir the server got.
 process.env.E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'baremetal-lab-e2e-'));
@@ -72,9 +73,9 @@ export default defineConfig({
     gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
     env: {
       PORT: String(PORT),
-      IRONIC_PORT: '6485',
-      REDFISH_PORT: '8100',
-      IMAGES_PORT: '8180',
+      IRONIC_PORT: process.env.E2E_IRONIC_PORT ?? '6485',
+      REDFISH_PORT: process.env.E2E_REDFISH_PORT ?? '8100',
+      IMAGES_PORT: process.env.E2E_IMAGES_PORT ?? '8180',
       HOST: '127.0.0.1',
       DATA_DIR: process.env.E2E_DATA_DIR,
       DEMO_MACHINES: '4',

@@ -2,8 +2,9 @@
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { FaultSpec } from '../../../simulator';
+import type { FaultSpec, MachineKind } from '../../../simulator';
 import { useTRPC } from '../../_trpc/client';
+import { QEMU_FAULT_NOTE, faultKindsFor } from './fault-kinds';
 
 const LABELS: Record<FaultSpec['kind'], string> = {
   'disk-failure': 'Disk fails (EIO)',
@@ -44,6 +45,7 @@ export function FaultEditor({
   machine: {
     id: string;
     name: string;
+    kind: MachineKind;
     faults: FaultSpec[];
     disks: { name: string }[];
     nics: string[];
@@ -59,6 +61,7 @@ export function FaultEditor({
         void queryClient.invalidateQueries({ queryKey: trpc.fleet.machines.queryKey() }),
     }),
   );
+  const kinds = faultKindsFor(machine.kind, Object.keys(LABELS) as FaultSpec['kind'][]);
   const disks = machine.disks.map((d) => d.name);
   const options = kind === 'link-down' ? machine.nics : disks;
   const needsTarget = kind === 'disk-failure' || kind === 'slow-disk' || kind === 'link-down';
@@ -113,13 +116,14 @@ export function FaultEditor({
       >
         <select
           aria-label="Fault kind"
+          aria-describedby={machine.kind === 'qemu' ? `qemu-faults-${machine.id}` : undefined}
           className={control}
           value={kind}
           onChange={(e) => setKind(e.target.value as FaultSpec['kind'])}
         >
-          {Object.entries(LABELS).map(([value, label]) => (
+          {kinds.map((value) => (
             <option key={value} value={value}>
-              {label}
+              {LABELS[value]}
             </option>
           ))}
         </select>
@@ -143,6 +147,11 @@ export function FaultEditor({
           Inject
         </button>
       </form>
+      {machine.kind === 'qemu' && (
+        <p id={`qemu-faults-${machine.id}`} className="text-xs text-zinc-500 dark:text-zinc-400">
+          {QEMU_FAULT_NOTE}
+        </p>
+      )}
       {mutation.error && (
         <p role="alert" className="text-xs text-red-700 dark:text-red-400">
           {mutation.error.message}

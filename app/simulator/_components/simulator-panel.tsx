@@ -94,7 +94,17 @@ export function SimulatorPanel() {
             {machines.data?.map((m) => (
               <tr key={m.id} data-sim-machine={m.id}>
                 <th scope="row" className={`${td} text-left font-normal`}>
-                  <div className="font-medium">{m.name}</div>
+                  <div className="flex items-center gap-1.5 font-medium">
+                    {m.name}
+                    {m.kind === 'qemu' && (
+                      <span
+                        title="Its boots run in QEMU: real firmware, kernel and agent"
+                        className="rounded bg-violet-50 px-1 text-[10px] font-semibold tracking-wide text-violet-800 ring-1 ring-violet-600/20 dark:bg-violet-500/10 dark:text-violet-300"
+                      >
+                        QEMU
+                      </span>
+                    )}
+                  </div>
                   <div className={sub}>{m.profile}</div>
                 </th>
                 <td className={td}>

@@ -41,13 +41,14 @@ export default defineConfig({
       ],
     },
   },
-  // The tests share one lab. Those that add machines run after those that count the demo four,
-  // and the thousand-node scale test runs last.
+  // The tests share one lab. Those that add machines run after those that count the demo four
+  // (the simulator's own tests count the rack first, then the lifecycle walk adds to it), and
+  // the thousand-node scale test runs last.
   projects: [
     {
       name: 'console',
       use: { browserName: 'chromium' },
-      testIgnore: /(simulator|scale)\.spec\.ts$/,
+      testIgnore: /(simulator|lifecycle|scale)\.spec\.ts$/,
     },
     {
       name: 'simulator',
@@ -56,10 +57,16 @@ export default defineConfig({
       dependencies: ['console'],
     },
     {
+      name: 'lifecycle',
+      use: { browserName: 'chromium' },
+      testMatch: /lifecycle\.spec\.ts$/,
+      dependencies: ['simulator'],
+    },
+    {
       name: 'scale',
       use: { browserName: 'chromium' },
       testMatch: /scale\.spec\.ts$/,
-      dependencies: ['simulator'],
+      dependencies: ['lifecycle'],
     },
   ],
   webServer: {

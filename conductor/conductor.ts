@@ -357,6 +357,7 @@ export class Conductor {
       disable_ramdisk?: boolean;
       configdrive?: string;
       deploy_steps?: unknown[];
+      service_steps?: unknown[];
       rescue_password?: string;
     } = {},
   ): NodeView {

@@ -25,6 +25,8 @@ describe('conductor redfish-virtual-media boot ↔ simulator', () => {
       dataDir,
       listen: { host: '127.0.0.1', port: 0 },
       powerSyncIntervalMs: 3_600_000,
+      // Ironic's default: the ramdisk is torn down (and its ISO ejected) after each operation.
+      fastTrack: false,
     });
     await conductor.start();
     fleet = new Fleet({
@@ -89,6 +91,28 @@ describe('conductor redfish-virtual-media boot ↔ simulator', () => {
     await conductor.setBootDevice(node.uuid, 'disk', true);
     expect(sim.mediaSlot('Cd')).toMatchObject({ inserted: false, image: null });
     expect(sim.bootOverride).toMatchObject({ target: 'Hdd', enabled: 'Continuous' });
+  });
+
+  it('cleans through the deploy ISO, boots it again for a reserved reboot, and ejects it at the end', async () => {
+    const { machine, node } = enroll('vmedia-clean', ISO);
+    const sim = fleet.machine(machine.id)!;
+    conductor.setProvisionState(node.uuid, 'clean', {
+      clean_steps: [
+        { interface: 'deploy', step: 'erase_devices_metadata' },
+        { interface: 'power', step: 'reboot' },
+        { interface: 'deploy', step: 'erase_devices_metadata' },
+      ],
+    });
+    const cleaned = await waitForNode(
+      node.uuid,
+      (n) => n.provision_state !== 'cleaning' && n.provision_state !== 'clean wait',
+    );
+    expect(cleaned).toMatchObject({ provision_state: 'manageable', last_error: null });
+    // Two ramdisk boots from the CD: the first, and the one after the reserved reboot.
+    const boots = fleet.serial(machine.id).tail().split(`Booting from virtual CD (${ISO})...`);
+    expect(boots.length - 1).toBe(2);
+    expect(sim.mediaSlot('Cd')).toMatchObject({ inserted: false, image: null });
+    expect(cleaned.power_state).toBe('power off');
   });
 
   it('prepares and cleans up the ramdisk boot through the driver', async () => {

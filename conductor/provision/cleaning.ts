@@ -218,11 +218,13 @@ export class Cleaning implements StepPhase {
     return { row, index: 0 };
   }
 
-  /** Back into the ramdisk before a reserved power on, as PXE config left in place would do. */
+  /**
+   * Back into the ramdisk before a reserved power on, as PXE config left in place would do; the
+   * boot interface decides how (one-time PXE, or the deploy ISO in the virtual CD).
+   */
   async beforePowerOn(node: NodeRow): Promise<void> {
     if (node.driverInternalInfo.cleaning_disable_ramdisk === true) return;
-    const driver = this.o.power.driverFor(node);
-    if (driver.setBootDevice) await driver.setBootDevice(node, 'pxe');
+    await this.o.boot.prepareBoot(node);
   }
 
   async finish(node: NodeRow): Promise<void> {
@@ -242,6 +244,8 @@ export class Cleaning implements StepPhase {
     if (!this.o.fastTrack && !noRamdisk) {
       try {
         row = await this.o.power.changeLocked(row, 'power off');
+        // Ironic's tear_down_cleaning → clean_up_ramdisk: the deploy ISO leaves the virtual CD.
+        await this.o.boot.cleanUpRamdisk(row);
       } catch (err) {
         this.fail(
           this.nodes.get(row.uuid),

@@ -191,8 +191,7 @@ export class Servicing implements StepPhase {
   /** Back into the ramdisk before a reserved power on, unless it was disabled. */
   async beforePowerOn(node: NodeRow): Promise<void> {
     if (node.driverInternalInfo.service_disable_ramdisk === true) return;
-    const driver = this.o.power.driverFor(node);
-    if (driver.setBootDevice) await driver.setBootDevice(node, 'pxe');
+    await this.o.boot.prepareBoot(node);
   }
 
   /**

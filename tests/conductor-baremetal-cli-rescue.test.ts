@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baremetalCli } from './support/baremetal-cli';
 import { DeployLab } from './support/deploy-lab';
 
 // Debian's `baremetal` client (python3-ironicclient) drives adopt, rescue and unrescue on the
@@ -13,34 +13,7 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-function baremetal(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'baremetal',
-      args,
-      {
-        env: {
-          ...process.env,
-          OS_ENDPOINT: lab.conductor.apiUrl,
-          OS_AUTH_TYPE: 'none',
-          OS_BAREMETAL_API_VERSION: 'latest',
-        },
-        timeout: 60_000,
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const run = await baremetal(...args);
-  if (run.code !== 0)
-    throw new Error(`baremetal ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
-  return run.stdout;
-}
+const { run: baremetal, ok } = baremetalCli(() => lab.conductor.apiUrl, 60_000);
 
 async function state(name: string): Promise<Record<string, unknown>> {
   return JSON.parse(

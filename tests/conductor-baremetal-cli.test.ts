@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,15 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Conductor } from '../conductor';
 import { ScaledClock } from '../lib';
 import { Fleet, type Enrollment } from '../simulator';
+import { baremetalCli } from './support/baremetal-cli';
 
 // The real OpenStack client (Debian's python3-ironicclient, `baremetal`) drives our conductor
 // over HTTP while the simulator plays the machine and the real agent runs in its ramdisk.
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 const ERASE_OFF = { 'deploy.erase_devices': 0, 'deploy.erase_devices_metadata': 0 };
 
@@ -26,35 +20,7 @@ let enrollment: Enrollment;
 let machineId: string;
 let uuid: string;
 
-function baremetal(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      'baremetal',
-      args,
-      {
-        env: {
-          ...process.env,
-          OS_ENDPOINT: conductor.apiUrl,
-          OS_AUTH_TYPE: 'none',
-          OS_BAREMETAL_API_VERSION: 'latest',
-        },
-        timeout: 150_000,
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-async function ok(...args: string[]): Promise<string> {
-  const run = await baremetal(...args);
-  if (run.code !== 0) {
-    throw new Error(`baremetal ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
-  }
-  return run.stdout;
-}
+const { run: baremetal, ok } = baremetalCli(() => conductor.apiUrl);
 
 async function show(...fields: string[]): Promise<Record<string, unknown>> {
   const args = ['node', 'show', 'cli-0', '-f', 'json'];

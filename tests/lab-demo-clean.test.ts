@@ -7,6 +7,7 @@ import { DEMO_PROFILES, Lab } from '../app/_server/lab';
 import { parseEnv } from '../app/_server/env';
 import type { NodeView } from '../conductor';
 import { createLogger } from '../lib';
+import { baremetalCli } from './support/baremetal-cli';
 
 /**
  * What a visitor of `npm start` sees: the embedded lab with the default environment (default
@@ -19,6 +20,7 @@ const WALL_LIMIT_MS = 120_000;
 describe('npm start demo: cleaning a machine', () => {
   let lab: Lab;
   let dataDir: string;
+  const cli = baremetalCli(() => lab.conductor.apiUrl);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'lab-demo-clean-'));
@@ -54,20 +56,6 @@ describe('npm start demo: cleaning a machine', () => {
     }
   }
 
-  /** `provide`, retried while the node is locked by other work, as API clients retry 409s. */
-  async function provide(ident: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      try {
-        lab.conductor.setProvisionState(ident, 'provide');
-        return;
-      } catch (err) {
-        if ((err as Error).name !== 'NodeLocked' || Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  }
-
   // Every demo machine: the storage boxes (demo-01, demo-04: 12 SAS HDDs), the NVMe compute node
   // (demo-02) and the small VM (demo-03). Automated cleaning is metadata-only by default
   // (ERASE_DEVICES_PRIORITY=0, see env.ts); the default SIM_SPEED makes POST and boots short.
@@ -75,6 +63,14 @@ describe('npm start demo: cleaning a machine', () => {
     'provides every demo machine (manageable → available) within two minutes each',
     async () => {
       const plan = planDemo(parseEnv({}).DEMO_MACHINES, DEMO_PROFILES);
+      // The demo machines as an operator's `baremetal node list` shows them.
+      const listed = JSON.parse(await cli.ok('node', 'list', '-f', 'json')) as { Name: string }[];
+      expect(listed.map((n) => n.Name).sort()).toEqual([
+        'demo-01',
+        'demo-02',
+        'demo-03',
+        'demo-04',
+      ]);
       expect(plan.map((item) => item.name)).toEqual(['demo-01', 'demo-02', 'demo-03', 'demo-04']);
       const took = await Promise.all(
         plan.map(async ({ name, powerOn }) => {
@@ -90,7 +86,8 @@ describe('npm start demo: cleaning a machine', () => {
             WALL_LIMIT_MS,
           );
           const started = Date.now();
-          await provide(name);
+          // As an operator would: the CLI waits until cleaning ends (or fails, exiting non-zero).
+          await cli.ok('node', 'provide', name, '--wait', String(WALL_LIMIT_MS / 1000));
           const done = await waitFor(
             name,
             (n) => n.provision_state !== 'cleaning' && n.provision_state !== 'clean wait',

@@ -72,8 +72,8 @@ export function MachineSummary({ name }: { name: string }) {
           </Facts>
         ) : (
           <p className="text-sm text-zinc-500">
-            Not inspected yet. Power the machine on: it network-boots the agent, which reports its
-            inventory.
+            Not inspected yet. Inspect it (from manageable): the conductor boots the agent, which
+            reports the CPUs, memory, disks and NICs it finds.
           </p>
         )}
       </Card>

@@ -38,12 +38,6 @@ export const agentStepSchema = z
   })
   .passthrough();
 
-/** `clean.get_clean_steps` result: steps per hardware manager, plus the managers' versions. */
-export const getCleanStepsResultSchema = z.object({
-  clean_steps: z.record(z.string(), z.array(agentStepSchema)),
-  hardware_manager_version: z.unknown().optional(),
-});
-
 /** A manual step as an operator sends it in `clean_steps`. */
 export const manualStepSchema = z
   .object({

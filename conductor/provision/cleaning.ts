@@ -1,13 +1,11 @@
 import type { Clock, Logger } from '../../lib';
-import { type AgentClient, commandErrorText } from '../agent/agent-client';
+import type { AgentClient } from '../agent/agent-client';
 import type { PowerService } from '../bmc/power-service';
 import type { NodeRow } from '../db/schema';
 import type { NodeService } from '../nodes/node-service';
-import { agentAlive } from './agent-alive';
-import { agentStepParams } from './agent-params';
+import { listAgentSteps } from './agent-steps';
 import {
   automatedSteps,
-  getCleanStepsResultSchema,
   manualSteps,
   mergeAgentSteps,
   stepName,
@@ -115,36 +113,21 @@ export class Cleaning implements StepPhase {
       await this.engine.runFrom(row, 0);
       return;
     }
-    if (this.o.fastTrack && agentAlive(row, this.o.clock.now())) {
-      try {
-        await this.fetchStepsAndRun(row);
-        return;
-      } catch (err) {
-        // The ramdisk we thought alive did not answer: boot a fresh one like a normal clean.
-        this.o.logger.warn(
-          { node: row.uuid, err: (err as Error).message },
-          'fast-track agent unusable; rebooting',
-        );
-        row = this.nodes.get(row.uuid);
-        if (row.provisionState !== 'cleaning') return;
-        // Start over: the fresh ramdisk's first heartbeat fetches the steps again.
-        const fresh = { ...row.driverInternalInfo };
+    await this.engine.startInRamdisk(row, {
+      fastTrack: this.o.fastTrack,
+      busyState: 'cleaning',
+      useLive: (live) => this.fetchStepsAndRun(live),
+      // Start over: the fresh ramdisk's first heartbeat fetches the steps again.
+      forgetLive: (stale) => {
+        const fresh = { ...stale.driverInternalInfo };
         for (const k of RUN_KEYS) if (k !== 'manual_clean_steps') delete fresh[k];
-        row = this.nodes.update(row.uuid, 'clean.restart', {
+        return this.nodes.update(stale.uuid, 'clean.restart', {
           cleanStep: null,
           driverInternalInfo: fresh,
         });
-      }
-    }
-    try {
-      row = await this.o.boot.bootRamdisk(row);
-    } catch (err) {
-      this.fail(row, `Failed to prepare node ${row.uuid} for cleaning: ${(err as Error).message}`, {
-        stepRunning: false,
-      });
-      return;
-    }
-    this.nodes.transition(row, 'wait');
+      },
+      preparing: 'cleaning',
+    });
   }
 
   /** A heartbeat in `clean wait` (lock held): start, resume or poll. */
@@ -174,21 +157,11 @@ export class Cleaning implements StepPhase {
     node: NodeRow,
     opts: { mismatch: boolean },
   ): Promise<{ row: NodeRow; index: number } | null> {
-    const result = await this.o.agent.executeCommand(
-      node,
-      'clean.get_clean_steps',
-      agentStepParams(this.nodes, node),
-      true,
-    );
-    if (result.command_status !== 'SUCCEEDED') {
-      throw new Error(`the agent could not list clean steps: ${commandErrorText(result)}`);
-    }
-    const parsed = getCleanStepsResultSchema.safeParse(result.command_result);
-    if (!parsed.success) throw new Error('the agent returned clean steps in an unknown shape');
+    const listed = await listAgentSteps(this.o.agent, this.nodes, node, CLEAN_KIND);
     const cache = {
-      agent_cached_clean_steps: parsed.data.clean_steps,
+      agent_cached_clean_steps: listed.byManager,
       agent_cached_clean_steps_refreshed: this.nodes.now(),
-      hardware_manager_version: parsed.data.hardware_manager_version ?? {},
+      hardware_manager_version: listed.versions,
     };
     if (opts.mismatch && isManual(node)) {
       const row = this.nodes.update(node.uuid, 'clean.steps', {
@@ -196,7 +169,7 @@ export class Cleaning implements StepPhase {
       });
       return { row, index: Number(node.driverInternalInfo.clean_step_index ?? 0) };
     }
-    const available = mergeAgentSteps(parsed.data.clean_steps);
+    const available = mergeAgentSteps(listed.byManager);
     const requested = node.driverInternalInfo.manual_clean_steps as ManualStep[] | undefined;
     let steps: CleanStep[];
     if (isManual(node) && requested) {

@@ -5,9 +5,8 @@ import { type AgentClient, commandErrorText } from '../agent/agent-client';
 import type { PowerService } from '../bmc/power-service';
 import type { NodeRow } from '../db/schema';
 import type { NodeService } from '../nodes/node-service';
-import { agentAlive } from './agent-alive';
-import { agentStepParams } from './agent-params';
-import { agentStepSchema, mergeAgentSteps, stepName } from './clean-steps';
+import { listAgentSteps } from './agent-steps';
+import { mergeAgentSteps, stepName } from './clean-steps';
 import { configDriveImage, type ConfigDriveJson } from './configdrive';
 import type { Cleaning } from './cleaning';
 import {
@@ -54,11 +53,6 @@ const RUN_KEYS = [
 ] as const;
 // What an instance leaves behind, wiped when it is torn down.
 const INSTANCE_KEYS = ['is_whole_disk_image', 'root_uuid_or_disk_id'] as const;
-
-const getDeployStepsResultSchema = z.object({
-  deploy_steps: z.record(z.string(), z.array(agentStepSchema)),
-  hardware_manager_version: z.unknown().optional(),
-});
 
 const PARTITION_UUIDS = z
   .object({
@@ -240,38 +234,21 @@ export class Deploying implements StepPhase {
 
   /** `deploy.deploy`: the live ramdisk (fast track) or a fresh one, which calls back. */
   private async deployStep(node: NodeRow, index: number): Promise<void> {
-    let row = node;
-    if (this.o.fastTrack && agentAlive(row, this.o.clock.now())) {
-      try {
-        const next = await this.refreshSteps(row);
+    await this.engine.startInRamdisk(node, {
+      fastTrack: this.o.fastTrack,
+      busyState: 'deploying',
+      useLive: async (live) => {
+        const next = await this.refreshSteps(live);
         if (!next) return;
-        this.nodes.recordEvent(row.uuid, 'deploy.step_finished', {
+        this.nodes.recordEvent(live.uuid, 'deploy.step_finished', {
           step: 'deploy.deploy',
           index,
           fast_track: true,
         });
         await this.engine.runFrom(next.row, next.index + 1);
-        return;
-      } catch (err) {
-        this.o.logger.warn(
-          { node: row.uuid, err: (err as Error).message },
-          'fast-track agent unusable; rebooting',
-        );
-        row = this.nodes.get(row.uuid);
-        if (row.provisionState !== 'deploying') return;
-      }
-    }
-    try {
-      row = await this.o.boot.bootRamdisk(row);
-    } catch (err) {
-      this.fail(
-        this.nodes.get(node.uuid),
-        `Failed to prepare node ${node.uuid} for deployment: ${(err as Error).message}`,
-        { stepRunning: false },
-      );
-      return;
-    }
-    this.nodes.transition(row, 'wait');
+      },
+      preparing: 'deployment',
+    });
   }
 
   /**
@@ -279,18 +256,8 @@ export class Deploying implements StepPhase {
    * the node and the current step's index in the new list, or null after failing the node.
    */
   async refreshSteps(node: NodeRow): Promise<{ row: NodeRow; index: number } | null> {
-    const result = await this.o.agent.executeCommand(
-      node,
-      'deploy.get_deploy_steps',
-      agentStepParams(this.nodes, node),
-      true,
-    );
-    if (result.command_status !== 'SUCCEEDED') {
-      throw new Error(`the agent could not list deploy steps: ${commandErrorText(result)}`);
-    }
-    const parsed = getDeployStepsResultSchema.safeParse(result.command_result);
-    if (!parsed.success) throw new Error('the agent returned deploy steps in an unknown shape');
-    const available = mergeAgentSteps(parsed.data.deploy_steps);
+    const listed = await listAgentSteps(this.o.agent, this.nodes, node, DEPLOY_KIND);
+    const available = mergeAgentSteps(listed.byManager);
     const user = (node.driverInternalInfo.user_deploy_steps as UserDeployStep[] | undefined) ?? [];
     const plan = planDeploySteps(user, available);
     if ('error' in plan) {
@@ -300,7 +267,7 @@ export class Deploying implements StepPhase {
     const step = currentStep(DEPLOY_KIND, node);
     const index = step ? plan.steps.findIndex((s) => stepId(s) === stepId(step)) : -1;
     const byInterface: Record<string, unknown[]> = {};
-    for (const s of Object.values(parsed.data.deploy_steps).flat()) {
+    for (const s of Object.values(listed.byManager).flat()) {
       (byInterface[s.interface] ??= []).push(s);
     }
     const row = this.nodes.update(
@@ -311,7 +278,7 @@ export class Deploying implements StepPhase {
           ...node.driverInternalInfo,
           agent_cached_deploy_steps: byInterface,
           agent_cached_deploy_steps_refreshed: this.nodes.now(),
-          hardware_manager_version: parsed.data.hardware_manager_version ?? {},
+          hardware_manager_version: listed.versions,
           deploy_steps: plan.steps,
           deploy_step_index: Math.max(index, 0),
         },

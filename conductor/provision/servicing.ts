@@ -1,13 +1,10 @@
-import { z } from 'zod';
 import type { Clock, Logger } from '../../lib';
-import { type AgentClient, commandErrorText } from '../agent/agent-client';
+import type { AgentClient } from '../agent/agent-client';
 import type { PowerService } from '../bmc/power-service';
 import type { NodeRow } from '../db/schema';
 import type { NodeService } from '../nodes/node-service';
-import { agentAlive } from './agent-alive';
-import { agentStepParams } from './agent-params';
+import { listAgentSteps } from './agent-steps';
 import {
-  agentStepSchema,
   manualSteps,
   mergeAgentSteps,
   stepName,
@@ -43,11 +40,6 @@ const RUN_KEYS = [
 ] as const;
 // Ironic wipes the agent's token and URL at the end of every servicing, even with fast track.
 const AGENT_KEYS = ['agent_secret_token', 'agent_url', 'agent_verify_ca'] as const;
-
-const getServiceStepsResultSchema = z.object({
-  service_steps: z.record(z.string(), z.array(agentStepSchema)),
-  hardware_manager_version: z.unknown().optional(),
-});
 
 /**
  * Servicing (Ironic 2023.2, API 1.87): manual steps run on an `active` node through the agent,
@@ -98,31 +90,15 @@ export class Servicing implements StepPhase {
       await this.engine.runFrom(row, 0);
       return;
     }
-    if (this.o.fastTrack && agentAlive(row, this.o.clock.now())) {
-      try {
-        const next = await this.refreshSteps(row, { mismatch: false });
+    await this.engine.startInRamdisk(row, {
+      fastTrack: this.o.fastTrack,
+      busyState: 'servicing',
+      useLive: async (live) => {
+        const next = await this.refreshSteps(live, { mismatch: false });
         if (next) await this.engine.runFrom(next.row, next.index);
-        return;
-      } catch (err) {
-        this.o.logger.warn(
-          { node: row.uuid, err: (err as Error).message },
-          'fast-track agent unusable; rebooting',
-        );
-        row = this.nodes.get(row.uuid);
-        if (row.provisionState !== 'servicing') return;
-      }
-    }
-    try {
-      row = await this.o.boot.bootRamdisk(row);
-    } catch (err) {
-      this.fail(
-        this.nodes.get(row.uuid),
-        `Failed to prepare node ${row.uuid} for service: ${(err as Error).message}`,
-        { stepRunning: false },
-      );
-      return;
-    }
-    this.nodes.transition(row, 'wait');
+      },
+      preparing: 'service',
+    });
   }
 
   /** A heartbeat in `service wait` (lock held): start, resume or poll. */
@@ -149,21 +125,11 @@ export class Servicing implements StepPhase {
     node: NodeRow,
     opts: { mismatch: boolean },
   ): Promise<{ row: NodeRow; index: number } | null> {
-    const result = await this.o.agent.executeCommand(
-      node,
-      'service.get_service_steps',
-      agentStepParams(this.nodes, node),
-      true,
-    );
-    if (result.command_status !== 'SUCCEEDED') {
-      throw new Error(`the agent could not list service steps: ${commandErrorText(result)}`);
-    }
-    const parsed = getServiceStepsResultSchema.safeParse(result.command_result);
-    if (!parsed.success) throw new Error('the agent returned service steps in an unknown shape');
+    const listed = await listAgentSteps(this.o.agent, this.nodes, node, SERVICE_KIND);
     const cache = {
-      agent_cached_service_steps: parsed.data.service_steps,
+      agent_cached_service_steps: listed.byManager,
       agent_cached_service_steps_refreshed: this.nodes.now(),
-      hardware_manager_version: parsed.data.hardware_manager_version ?? {},
+      hardware_manager_version: listed.versions,
     };
     if (opts.mismatch) {
       const row = this.nodes.update(node.uuid, 'service.steps', {
@@ -172,7 +138,7 @@ export class Servicing implements StepPhase {
       return { row, index: Number(node.driverInternalInfo.service_step_index ?? 0) };
     }
     const requested = (node.driverInternalInfo.requested_service_steps ?? []) as ManualStep[];
-    const chosen = manualSteps(requested, mergeAgentSteps(parsed.data.service_steps), {
+    const chosen = manualSteps(requested, mergeAgentSteps(listed.byManager), {
       kind: 'service',
     });
     if ('error' in chosen) {

@@ -1,9 +1,10 @@
 import type { Clock, Logger } from '../../lib';
-import type { CommandResult } from '../../protocol';
+import type { CommandResult, ProvisionState } from '../../protocol';
 import { AgentBusyError, type AgentClient, commandErrorText } from '../agent/agent-client';
 import type { PowerService } from '../bmc/power-service';
 import type { NodeRow } from '../db/schema';
 import type { NodeService } from '../nodes/node-service';
+import { agentAlive } from './agent-alive';
 import { agentStepParams } from './agent-params';
 import { sameStep, stepName, type CleanStep } from './clean-steps';
 import type { RamdiskBoot } from './ramdisk-boot';
@@ -123,6 +124,52 @@ export class StepEngine {
   }
 
   /** Starts step `index` (node in the active state), or finishes when none is left. */
+  /**
+   * Ironic's fast track, else the ramdisk: an agent still heartbeating from an earlier operation
+   * runs the steps at once (`useLive`); if it does not answer, or there is none, the ramdisk is
+   * booted and the node waits for the fresh agent's first heartbeat. `preparing` names the
+   * operation when the boot fails ("cleaning", "deployment", "service").
+   */
+  async startInRamdisk(
+    node: NodeRow,
+    opts: {
+      fastTrack: boolean;
+      /** The state the operation must still be in after a failed fast track (abort moves it). */
+      busyState: ProvisionState;
+      useLive: (row: NodeRow) => Promise<void>;
+      /** What to forget of the unusable agent's run before the fresh ramdisk starts over. */
+      forgetLive?: (row: NodeRow) => NodeRow;
+      preparing: string;
+    },
+  ): Promise<void> {
+    let row = node;
+    if (opts.fastTrack && agentAlive(row, this.o.clock.now())) {
+      try {
+        await opts.useLive(row);
+        return;
+      } catch (err) {
+        this.o.logger.warn(
+          { node: row.uuid, err: (err as Error).message },
+          'fast-track agent unusable; rebooting',
+        );
+        row = this.nodes.get(row.uuid);
+        if (row.provisionState !== opts.busyState) return;
+        if (opts.forgetLive) row = opts.forgetLive(row);
+      }
+    }
+    try {
+      row = await this.o.boot.bootRamdisk(row);
+    } catch (err) {
+      this.phase.fail(
+        this.nodes.get(row.uuid),
+        `Failed to prepare node ${row.uuid} for ${opts.preparing}: ${(err as Error).message}`,
+        { stepRunning: false },
+      );
+      return;
+    }
+    this.nodes.transition(row, 'wait');
+  }
+
   async runFrom(node: NodeRow, index: number): Promise<void> {
     const k = this.kind;
     const steps = (node.driverInternalInfo[k.stepsKey] as Step[] | undefined) ?? [];

@@ -6,7 +6,8 @@ import { formatDiskBytes } from '../../_components/format';
 import { formErrors } from '../../_components/actions/form-errors';
 import { buttonClass, ErrorSummary, inputClass, primaryClass } from '../../_components/actions/ui';
 import { useTRPC, useTRPCClient } from '../../_trpc/client';
-import { chosenFields, emptyImageFields, Field, ImageFields } from './image-fields';
+import { Field } from '../../_components/actions/field';
+import { chosenFields, emptyImageFields, ImageFields } from './image-fields';
 import type { UploadedImage } from './types';
 import { uploadImage, type UploadProgress } from './upload-image';
 

@@ -1,8 +1,8 @@
 'use client';
 
-import type { ReactNode } from 'react';
+import { Field } from '../../_components/actions/field';
 import type { FormErrors } from '../../_components/actions/form-errors';
-import { FieldError, inputClass } from '../../_components/actions/ui';
+import { inputClass } from '../../_components/actions/ui';
 
 /** What every way of adding an image shares: optional catalogue fields, checked by the service. */
 export interface ImageFieldValues {
@@ -27,50 +27,6 @@ export function chosenFields(values: ImageFieldValues) {
     ...(values.image_type ? { image_type: values.image_type } : {}),
     ...(values.sha256.trim() ? { sha256: values.sha256.trim() } : {}),
   };
-}
-
-export function Field({
-  id,
-  name,
-  label,
-  help,
-  errors,
-  children,
-}: {
-  id: string;
-  /** The field's key in the server's issues (`url`, `sha256`…). */
-  name: string;
-  label: string;
-  help?: string;
-  errors: FormErrors;
-  children: (props: {
-    id: string;
-    'aria-describedby'?: string;
-    'aria-invalid'?: true;
-  }) => ReactNode;
-}) {
-  const error = errors.fields[name];
-  const described = [help ? `${id}-help` : null, error ? `${id}-error` : null]
-    .filter(Boolean)
-    .join(' ');
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium">
-        {label}
-      </label>
-      {children({
-        id,
-        ...(described ? { 'aria-describedby': described } : {}),
-        ...(error ? { 'aria-invalid': true as const } : {}),
-      })}
-      {help && (
-        <p id={`${id}-help`} className="text-xs text-zinc-500 dark:text-zinc-400">
-          {help}
-        </p>
-      )}
-      <FieldError id={`${id}-error`} message={error} />
-    </div>
-  );
 }
 
 export function ImageFields({

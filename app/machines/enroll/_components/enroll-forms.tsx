@@ -3,7 +3,8 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useState, type ReactNode } from 'react';
+import { useState } from 'react';
+import { Field } from '../../../_components/actions/field';
 import { formErrors, type FormErrors } from '../../../_components/actions/form-errors';
 import {
   ErrorSummary,
@@ -51,47 +52,6 @@ export function EnrollForms() {
       <div role="tabpanel" id={`enroll-${source}`} aria-labelledby={`enroll-tab-${source}`}>
         {source === 'bmc' ? <BmcForm /> : <SimulatorForm />}
       </div>
-    </div>
-  );
-}
-
-function Field({
-  id,
-  label,
-  help,
-  errors,
-  children,
-}: {
-  id: string;
-  label: string;
-  help?: string;
-  errors: FormErrors;
-  children: (props: {
-    id: string;
-    'aria-describedby'?: string;
-    'aria-invalid'?: true;
-  }) => ReactNode;
-}) {
-  const error = errors.fields[id];
-  const described = [help ? `${id}-help` : null, error ? `${id}-error` : null]
-    .filter(Boolean)
-    .join(' ');
-  return (
-    <div className="flex flex-col gap-1">
-      <label htmlFor={id} className="text-sm font-medium">
-        {label}
-      </label>
-      {children({
-        id,
-        ...(described ? { 'aria-describedby': described } : {}),
-        ...(error ? { 'aria-invalid': true as const } : {}),
-      })}
-      {help && (
-        <p id={`${id}-help`} className="text-xs text-zinc-500 dark:text-zinc-400">
-          {help}
-        </p>
-      )}
-      <FieldError id={`${id}-error`} message={error} />
     </div>
   );
 }

@@ -51,6 +51,7 @@ export async function startConsoleServer(options: {
         // with Last-Event-ID, and tRPC's abort signal ends the subscription here.
         const timer = setTimeout(() => res.destroy(), streamMaxAgeMs);
         res.once('close', () => clearTimeout(timer));
+        reconnectSoon(res);
       }
       handleTrpc(req, res);
       return;
@@ -89,4 +90,25 @@ export async function startConsoleServer(options: {
       await nextApp.close();
     },
   };
+}
+
+/** How soon a browser comes back after its event stream dropped (SSE `retry`, in ms). */
+export const SSE_RETRY_MS = 250;
+
+/**
+ * Browsers wait about 3 s before reopening a dropped EventSource unless the stream said otherwise,
+ * and every change in that gap reaches the page late. The stream's first bytes set the SSE
+ * reconnection time; a `retry` field alone dispatches no event, so tRPC's own messages are
+ * untouched.
+ */
+function reconnectSoon(res: ServerResponse): void {
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  let first = true;
+  res.write = ((...args: unknown[]) => {
+    if (first) {
+      first = false;
+      write(`retry: ${SSE_RETRY_MS}\n\n`);
+    }
+    return write(...args);
+  }) as typeof res.write;
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeRedfish, deadBmcUrl, type FakeBmc } from '../testing/fake-redfish';
 import { FakeAgent } from '../testing/fake-agent';
 import { createHarness, faultOf, V, type Harness } from '../testing/harness';
+import { ramdiskSession } from '../testing/ramdisk-session';
 import type { NodeRow } from '../db/schema';
 import type { EraseSettings } from './erase-settings';
 
@@ -56,37 +57,11 @@ const provision = (body: Record<string, unknown>, version = '1.96') =>
     payload: body,
   });
 
-/** The agent boots: looks up (fresh token) and sends its first heartbeat. */
-async function agentBoots(): Promise<void> {
-  agent.restart();
-  const res = await h.api.inject({
-    method: 'GET',
-    url: `/v1/lookup?addresses=${MAC}`,
-    headers: V('1.68'),
-  });
-  expect(res.statusCode).toBe(200);
-  agent.token = res.json<{ config: { agent_token: string } }>().config.agent_token;
-  expect(agent.token).toHaveLength(43);
-  await heartbeat();
-}
-
-async function heartbeat(): Promise<void> {
-  const res = await h.api.inject({
-    method: 'POST',
-    url: '/v1/heartbeat/c1',
-    headers: V('1.68'),
-    payload: { callback_url: agent.url, agent_token: agent.token, agent_version: '10.1.0' },
-  });
-  expect(res.statusCode).toBe(202);
-  await h.idle();
-}
-
 const node = (): NodeRow => h.nodes.get('c1');
-const transitions = () =>
-  h.nodes
-    .events('c1')
-    .filter((e) => e.type === 'provision.transition')
-    .map((e) => `${String(e.data.from)} -${String(e.data.event)}-> ${String(e.data.to)}`);
+const { agentBoots, heartbeat, transitions } = ramdiskSession(() => ({ h, agent }), {
+  node: 'c1',
+  mac: MAC,
+});
 
 describe('automated cleaning (provide)', () => {
   it('boots the ramdisk, runs the steps one at a time by priority and ends available', async () => {
@@ -102,6 +77,8 @@ describe('automated cleaning (provide)', () => {
     expect(bmc.resets).toEqual(['ForceOff', 'On']);
 
     await agentBoots();
+    // The lookup handed the fresh agent its token: 32 random bytes, base64url.
+    expect(agent.token).toHaveLength(43);
     // Steps fetched on the first heartbeat; the priority-99 step runs first; priority 0 never.
     expect(agent.posts.map((p) => p.name)).toEqual([
       'clean.get_clean_steps',

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeRedfish, type FakeBmc } from '../testing/fake-redfish';
 import { FakeAgent } from '../testing/fake-agent';
 import { createHarness, faultOf, silentLogger, V, type Harness } from '../testing/harness';
+import { ramdiskSession } from '../testing/ramdisk-session';
 import type { NodeRow } from '../db/schema';
 import { ProvisionTimeouts } from './provision-timeouts';
 
@@ -65,47 +66,13 @@ const provision = (body: Record<string, unknown>, version = '1.96') =>
     payload: body,
   });
 
-/** Lets background work finish, moving the fake clock for steps that sleep on it. */
-async function settle(): Promise<void> {
-  let done = false;
-  const idle = h.idle().then(() => (done = true));
-  for (let i = 0; i < 400 && !done; i++) {
-    await h.clock.advance(1_000);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await idle;
-}
-
-async function agentBoots(): Promise<void> {
-  agent.restart();
-  bmc.power = 'On';
-  const res = await h.api.inject({
-    method: 'GET',
-    url: `/v1/lookup?addresses=${MAC}`,
-    headers: V('1.68'),
-  });
-  expect(res.statusCode).toBe(200);
-  agent.token = res.json<{ config: { agent_token: string } }>().config.agent_token;
-  await heartbeat();
-}
-
-async function heartbeat(): Promise<void> {
-  const res = await h.api.inject({
-    method: 'POST',
-    url: '/v1/heartbeat/d1',
-    headers: V('1.68'),
-    payload: { callback_url: agent.url, agent_token: agent.token, agent_version: '10.1.0' },
-  });
-  expect(res.statusCode).toBe(202);
-  await settle();
-}
-
 const node = (): NodeRow => h.nodes.get('d1');
-const transitions = () =>
-  h.nodes
-    .events('d1')
-    .filter((e) => e.type === 'provision.transition')
-    .map((e) => `${String(e.data.from)} -${String(e.data.event)}-> ${String(e.data.to)}`);
+const { agentBoots, heartbeat, settle, transitions } = ramdiskSession(() => ({ h, agent }), {
+  node: 'd1',
+  mac: MAC,
+  moveClock: true,
+  onBoot: () => (bmc.power = 'On'),
+});
 const posted = () => agent.posts.map((p) => p.name);
 
 describe('deploy of a whole-disk image', () => {

@@ -6,6 +6,7 @@ import { isVerbAllowed } from '../states/state-machine';
 import { FakeAgent } from '../testing/fake-agent';
 import { startFakeRedfish, type FakeBmc } from '../testing/fake-redfish';
 import { createHarness, faultOf, silentLogger, V, type Harness } from '../testing/harness';
+import { ramdiskSession } from '../testing/ramdisk-session';
 import { ProvisionTimeouts } from './provision-timeouts';
 
 const MAC = '52:54:00:00:40:01';
@@ -34,11 +35,10 @@ const provision = (body: Record<string, unknown>, version = '1.96') =>
     payload: body,
   });
 const node = (): NodeRow => h.nodes.get('r1');
-const transitions = () =>
-  h.nodes
-    .events('r1')
-    .filter((e) => e.type === 'provision.transition')
-    .map((e) => `${String(e.data.from)} -${String(e.data.event)}-> ${String(e.data.to)}`);
+const { agentBoots, transitions } = ramdiskSession(() => ({ h, agent: agent! }), {
+  node: 'r1',
+  mac: MAC,
+});
 
 /** A deployed machine behind a fake Redfish BMC, running its instance. */
 async function activeNode(instanceInfo: Record<string, unknown> = IMAGE): Promise<NodeRow> {
@@ -58,25 +58,6 @@ async function activeNode(instanceInfo: Record<string, unknown> = IMAGE): Promis
     ports: [{ address: MAC }],
   });
   return h.nodes.update(created.uuid, 'test', { provisionState: 'active', powerState: 'power on' });
-}
-
-async function agentBoots(): Promise<void> {
-  agent!.restart();
-  const res = await h.api.inject({
-    method: 'GET',
-    url: `/v1/lookup?addresses=${MAC}`,
-    headers: V('1.68'),
-  });
-  expect(res.statusCode).toBe(200);
-  agent!.token = res.json<{ config: { agent_token: string } }>().config.agent_token;
-  const hb = await h.api.inject({
-    method: 'POST',
-    url: '/v1/heartbeat/r1',
-    headers: V('1.68'),
-    payload: { callback_url: agent!.url, agent_token: agent!.token, agent_version: '10.1.0' },
-  });
-  expect(hb.statusCode).toBe(202);
-  await h.idle();
 }
 
 describe('rescue', () => {

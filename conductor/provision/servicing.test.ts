@@ -3,6 +3,7 @@ import type { NodeRow } from '../db/schema';
 import { FakeAgent } from '../testing/fake-agent';
 import { startFakeRedfish, type FakeBmc } from '../testing/fake-redfish';
 import { createHarness, faultOf, silentLogger, V, type Harness } from '../testing/harness';
+import { ramdiskSession } from '../testing/ramdisk-session';
 import { ProvisionTimeouts } from './provision-timeouts';
 
 const MAC = '52:54:00:00:30:01';
@@ -49,45 +50,12 @@ const provision = (body: Record<string, unknown>, version = '1.96') =>
     payload: body,
   });
 
-async function settle(): Promise<void> {
-  let done = false;
-  const idle = h.idle().then(() => (done = true));
-  for (let i = 0; i < 400 && !done; i++) {
-    await h.clock.advance(1_000);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await idle;
-}
-
-async function agentBoots(): Promise<void> {
-  agent.restart();
-  const res = await h.api.inject({
-    method: 'GET',
-    url: `/v1/lookup?addresses=${MAC}`,
-    headers: V('1.68'),
-  });
-  expect(res.statusCode).toBe(200);
-  agent.token = res.json<{ config: { agent_token: string } }>().config.agent_token;
-  await heartbeat();
-}
-
-async function heartbeat(): Promise<void> {
-  const res = await h.api.inject({
-    method: 'POST',
-    url: '/v1/heartbeat/s1',
-    headers: V('1.68'),
-    payload: { callback_url: agent.url, agent_token: agent.token, agent_version: '10.1.0' },
-  });
-  expect(res.statusCode).toBe(202);
-  await settle();
-}
-
 const node = (): NodeRow => h.nodes.get('s1');
-const transitions = () =>
-  h.nodes
-    .events('s1')
-    .filter((e) => e.type === 'provision.transition')
-    .map((e) => `${String(e.data.from)} -${String(e.data.event)}-> ${String(e.data.to)}`);
+const { agentBoots, heartbeat, settle, transitions } = ramdiskSession(() => ({ h, agent }), {
+  node: 's1',
+  mac: MAC,
+  moveClock: true,
+});
 const posted = () => agent.posts.map((p) => p.name);
 const BURNIN = [{ interface: 'deploy', step: 'burnin_cpu', args: { duration: 60 } }];
 

@@ -3,6 +3,7 @@ import type { NodeRow } from '../db/schema';
 import { FakeAgent, type FakeStep } from '../testing/fake-agent';
 import { startFakeRedfish, type FakeBmc } from '../testing/fake-redfish';
 import { createHarness, V, type Harness } from '../testing/harness';
+import { ramdiskSession } from '../testing/ramdisk-session';
 
 /**
  * The step loop cleaning and deploying share, checked once for each kind with the same
@@ -111,42 +112,13 @@ async function provision(body: Record<string, unknown>): Promise<number> {
   return res.statusCode;
 }
 
-/** Background work done, the fake clock moved for steps that sleep on it. */
-async function settle(): Promise<void> {
-  let done = false;
-  const idle = h.idle().then(() => (done = true));
-  for (let i = 0; i < 400 && !done; i++) {
-    await h.clock.advance(1_000);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await idle;
-}
-
-async function agentBoots(): Promise<void> {
-  agent.restart();
-  bmc.power = 'On';
-  const res = await h.api.inject({
-    method: 'GET',
-    url: `/v1/lookup?addresses=${MAC}`,
-    headers: V('1.68'),
-  });
-  expect(res.statusCode).toBe(200);
-  agent.token = res.json<{ config: { agent_token: string } }>().config.agent_token;
-  await heartbeat();
-}
-
-async function heartbeat(): Promise<void> {
-  const res = await h.api.inject({
-    method: 'POST',
-    url: '/v1/heartbeat/e1',
-    headers: V('1.68'),
-    payload: { callback_url: agent.url, agent_token: agent.token, agent_version: '10.1.0' },
-  });
-  expect(res.statusCode).toBe(202);
-  await settle();
-}
-
 const node = (): NodeRow => h.nodes.get('e1');
+const { agentBoots, heartbeat, settle } = ramdiskSession(() => ({ h, agent }), {
+  node: 'e1',
+  mac: MAC,
+  moveClock: true,
+  onBoot: () => (bmc.power = 'On'),
+});
 const sentSteps = (kind: Kind) =>
   agent.posts
     .filter((p) => p.name === kind.command)

@@ -29,6 +29,17 @@ const DEVICES: Record<string, { device: MediaDevice; name: string; types: string
 const TRANSFER_PROTOCOLS = ['HTTP', 'HTTPS', 'NFS', 'CIFS'];
 
 /** The BMC itself (one Manager per machine) and its virtual media. */
+/** What a client may set on a virtual media slot, by PATCH or through InsertMedia. */
+const MEDIA_PROPERTIES = [
+  'Image',
+  'Inserted',
+  'WriteProtected',
+  'TransferProtocolType',
+  'TransferMethod',
+  'UserName',
+  'Password',
+];
+
 export function registerManagerRoutes(app: FastifyInstance, ctx: RedfishContext): void {
   app.get(MANAGERS, (request, reply) =>
     reply.send(
@@ -132,19 +143,7 @@ export function registerManagerRoutes(app: FastifyInstance, ctx: RedfishContext)
         }
         const body = request.body;
         if (!isObject(body)) throw malformed();
-        const insert = parseInsert(
-          body,
-          [
-            'Image',
-            'Inserted',
-            'WriteProtected',
-            'TransferProtocolType',
-            'TransferMethod',
-            'UserName',
-            'Password',
-          ],
-          false,
-        );
+        const insert = parseInsert(body, false);
         if (insert.image === null || insert.inserted === false) machine.ejectMedia(device.device);
         else if (insert.image !== undefined)
           machine.insertMedia(device.device, insert.image, insert.writeProtected);
@@ -164,19 +163,7 @@ export function registerManagerRoutes(app: FastifyInstance, ctx: RedfishContext)
         if (!device) throw notFound(request.url);
         const body = request.body;
         if (!isObject(body)) throw malformed();
-        const insert = parseInsert(
-          body,
-          [
-            'Image',
-            'Inserted',
-            'WriteProtected',
-            'TransferProtocolType',
-            'TransferMethod',
-            'UserName',
-            'Password',
-          ],
-          true,
-        );
+        const insert = parseInsert(body, true);
         if (insert.inserted === false) machine.ejectMedia(device.device);
         else machine.insertMedia(device.device, insert.image!, insert.writeProtected);
         return reply.code(204).send();
@@ -205,13 +192,9 @@ interface InsertRequest {
   writeProtected: boolean;
 }
 
-function parseInsert(
-  body: Record<string, unknown>,
-  allowed: string[],
-  imageRequired: boolean,
-): InsertRequest {
+function parseInsert(body: Record<string, unknown>, imageRequired: boolean): InsertRequest {
   for (const key of Object.keys(body)) {
-    if (!allowed.includes(key)) {
+    if (!MEDIA_PROPERTIES.includes(key)) {
       throw httpError(
         400,
         RedfishMessage.ActionParameterUnknown,

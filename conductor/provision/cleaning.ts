@@ -1,6 +1,3 @@
-import type { Clock, Logger } from '../../lib';
-import type { AgentClient } from '../agent/agent-client';
-import type { PowerService } from '../bmc/power-service';
 import type { NodeRow } from '../db/schema';
 import type { NodeService } from '../nodes/node-service';
 import { listAgentSteps } from './agent-steps';
@@ -13,22 +10,13 @@ import {
   type ManualStep,
 } from './clean-steps';
 import { agentCleanParams, type EraseSettings } from './erase-settings';
-import type { RamdiskBoot } from './ramdisk-boot';
-import { StepEngine, type FailOptions, type StepPhase } from './step-engine';
+import { StepEngine, type FailOptions, type StepPhase, type StepPhaseOptions } from './step-engine';
 import { CLEAN_KIND } from './step-kind';
+import { AGENT_TOKEN_KEYS } from './agent-params';
 
-export interface CleaningOptions {
-  nodes: NodeService;
-  power: PowerService;
-  agent: AgentClient;
-  boot: RamdiskBoot;
-  clock: Clock;
-  logger: Logger;
-  fastTrack: boolean;
+export interface CleaningOptions extends StepPhaseOptions {
   /** `[conductor] automated_clean`. */
   automatedClean: boolean;
-  /** `[conductor] max_conductor_wait_step_seconds`, default 30. */
-  maxWaitStepSeconds?: number;
   /** `[conductor] clean_step_priority_override`: `interface.step` → priority (0 disables). */
   priorityOverrides?: Readonly<Record<string, number>>;
   /** Ironic's `[deploy]` erase options, given to the agent with every cleaning. */
@@ -45,7 +33,6 @@ const RUN_KEYS = [
   'manual_clean_steps',
   'cleaning_disable_ramdisk',
 ] as const;
-const AGENT_KEYS = ['agent_secret_token', 'agent_url', 'agent_verify_ca'] as const;
 
 const isManual = (node: NodeRow) => node.targetProvisionState === 'manageable';
 
@@ -246,7 +233,7 @@ export class Cleaning implements StepPhase {
     this.o.logger.error({ node: node.uuid, error: message }, 'cleaning failed');
     const dii = { ...node.driverInternalInfo };
     for (const k of RUN_KEYS) delete dii[k];
-    for (const k of AGENT_KEYS) delete dii[k];
+    for (const k of AGENT_TOKEN_KEYS) delete dii[k];
     const maintenance = opts.maintenance ?? opts.stepRunning;
     return this.nodes.transition(node, opts.event ?? 'fail', {
       patch: {

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import type { Clock, Logger } from '../../lib';
 import type { CommandResult } from '../../protocol';
-import { type AgentClient, commandErrorText } from '../agent/agent-client';
-import type { PowerService } from '../bmc/power-service';
+import { commandErrorText } from '../agent/agent-client';
 import type { NodeRow } from '../db/schema';
 import type { NodeService } from '../nodes/node-service';
 import { listAgentSteps } from './agent-steps';
@@ -17,21 +15,12 @@ import {
   type UserDeployStep,
 } from './deploy-steps';
 import { buildImageInfo, deployBootMode, isWholeDiskImage } from './image-info';
-import type { RamdiskBoot } from './ramdisk-boot';
-import { StepEngine, type FailOptions, type StepPhase } from './step-engine';
+import { StepEngine, type FailOptions, type StepPhase, type StepPhaseOptions } from './step-engine';
 import { StepFailure } from './step-errors';
 import { currentStep, DEPLOY_KIND } from './step-kind';
 
-export interface DeployingOptions {
-  nodes: NodeService;
-  power: PowerService;
-  agent: AgentClient;
-  boot: RamdiskBoot;
+export interface DeployingOptions extends StepPhaseOptions {
   cleaning: Cleaning;
-  clock: Clock;
-  logger: Logger;
-  fastTrack: boolean;
-  maxWaitStepSeconds?: number;
   /** `[agent] post_deploy_get_power_state_retries` (6) and `…_retry_interval` (5 s). */
   powerOffRetries?: number;
   powerOffIntervalMs?: number;

@@ -4,6 +4,7 @@ import type { PowerService } from '../bmc/power-service';
 import type { NodeRow } from '../db/schema';
 import type { NodeService } from '../nodes/node-service';
 import type { RamdiskBoot } from './ramdisk-boot';
+import { AGENT_TOKEN_KEYS } from './agent-params';
 
 export interface RescuingOptions {
   nodes: NodeService;
@@ -14,7 +15,6 @@ export interface RescuingOptions {
 }
 
 const PASSWORD_KEYS = ['rescue_password', 'hashed_rescue_password'] as const;
-const AGENT_KEYS = ['agent_url', 'agent_secret_token', 'agent_verify_ca'] as const;
 
 /**
  * Rescue and unrescue as Ironic's agent rescue interface does them: `rescue` powers the instance
@@ -115,7 +115,7 @@ export class Rescuing {
       return;
     }
     const dii = { ...row.driverInternalInfo };
-    for (const k of AGENT_KEYS) delete dii[k];
+    for (const k of AGENT_TOKEN_KEYS) delete dii[k];
     this.nodes.transition(row, 'done', { patch: { lastError: null, driverInternalInfo: dii } });
   }
 
@@ -131,7 +131,7 @@ export class Rescuing {
   fail(node: NodeRow, message: string, event: 'fail' | 'abort' = 'fail'): NodeRow {
     this.o.logger.error({ node: node.uuid, error: message }, 'rescue failed');
     const dii = { ...node.driverInternalInfo };
-    for (const k of AGENT_KEYS) delete dii[k];
+    for (const k of AGENT_TOKEN_KEYS) delete dii[k];
     return this.nodes.transition(node, event, {
       patch: {
         lastError: message,

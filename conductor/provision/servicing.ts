@@ -1,6 +1,3 @@
-import type { Clock, Logger } from '../../lib';
-import type { AgentClient } from '../agent/agent-client';
-import type { PowerService } from '../bmc/power-service';
 import type { NodeRow } from '../db/schema';
 import type { NodeService } from '../nodes/node-service';
 import { listAgentSteps } from './agent-steps';
@@ -11,22 +8,12 @@ import {
   type CleanStep,
   type ManualStep,
 } from './clean-steps';
-import type { RamdiskBoot } from './ramdisk-boot';
 import { reservedStepName } from './reserved-steps';
-import { StepEngine, type FailOptions, type StepPhase } from './step-engine';
+import { StepEngine, type FailOptions, type StepPhase, type StepPhaseOptions } from './step-engine';
 import { currentStep, SERVICE_KIND } from './step-kind';
+import { AGENT_TOKEN_KEYS } from './agent-params';
 
-export interface ServicingOptions {
-  nodes: NodeService;
-  power: PowerService;
-  agent: AgentClient;
-  boot: RamdiskBoot;
-  clock: Clock;
-  logger: Logger;
-  fastTrack: boolean;
-  /** `[conductor] max_conductor_wait_step_seconds`, default 30. */
-  maxWaitStepSeconds?: number;
-}
+export type ServicingOptions = StepPhaseOptions;
 
 // Keys of driver_internal_info that belong to one servicing run.
 const RUN_KEYS = [
@@ -38,8 +25,6 @@ const RUN_KEYS = [
   'requested_service_steps',
   'service_disable_ramdisk',
 ] as const;
-// Ironic wipes the agent's token and URL at the end of every servicing, even with fast track.
-const AGENT_KEYS = ['agent_secret_token', 'agent_url', 'agent_verify_ca'] as const;
 
 /**
  * Servicing (Ironic 2023.2, API 1.87): manual steps run on an `active` node through the agent,
@@ -168,7 +153,7 @@ export class Servicing implements StepPhase {
     const noRamdisk = node.driverInternalInfo.service_disable_ramdisk === true;
     const ranAgentSteps = Boolean(node.driverInternalInfo.agent_cached_service_steps);
     const dii = { ...node.driverInternalInfo };
-    for (const k of [...RUN_KEYS, ...AGENT_KEYS]) delete dii[k];
+    for (const k of [...RUN_KEYS, ...AGENT_TOKEN_KEYS]) delete dii[k];
     let row = this.nodes.update(
       node.uuid,
       'service.finished',
@@ -210,7 +195,7 @@ export class Servicing implements StepPhase {
   fail(node: NodeRow, message: string, opts: FailOptions): NodeRow {
     this.o.logger.error({ node: node.uuid, error: message }, 'servicing failed');
     const dii = { ...node.driverInternalInfo };
-    for (const k of [...RUN_KEYS, ...AGENT_KEYS]) delete dii[k];
+    for (const k of [...RUN_KEYS, ...AGENT_TOKEN_KEYS]) delete dii[k];
     const maintenance = opts.maintenance ?? opts.stepRunning;
     const step = currentStep(SERVICE_KIND, node);
     return this.nodes.transition(node, opts.event ?? 'fail', {

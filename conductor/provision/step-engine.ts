@@ -64,6 +64,12 @@ export interface StepEngineOptions {
   maxWaitStepSeconds?: number;
 }
 
+/** What every operation run on the engine (clean, deploy, service) is given. */
+export interface StepPhaseOptions extends StepEngineOptions {
+  /** `[deploy] fast_track`: use a ramdisk still heartbeating instead of booting a new one. */
+  fastTrack: boolean;
+}
+
 /**
  * The step loop shared by cleaning and deploying, as Ironic shares `process_next_step` and
  * `do_next_clean_step`/`do_next_deploy_step`: one step at a time in plan order, agent steps sent
